@@ -1,0 +1,187 @@
+"""The composition root: builds the engine, the use cases, the bot, the API and the loops,
+and runs them together in one event loop for `leadline serve`.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot import leads, team
+from bot.cards import Renderer
+from bot.dispatcher import Dispatcher
+from bot.runtime import attach
+from bot.settings import Settings
+from bot.timerloop import TimerLoop
+from core.calendar import BusinessCalendar, WeeklySchedule
+from core.clock import Clock, SystemClock
+from core.routing import RoutingPolicy
+from core.rules import Rules
+from core.services import Services
+from intake.api import create_api
+from storage.database import make_engine, session_factories
+from storage.migrate import upgrade_async
+from storage.outbox import OutboxStore
+from storage.unit_of_work import Signals, uow_factory
+
+logger = logging.getLogger(__name__)
+
+
+def rules_from(settings: Settings) -> Rules:
+    """Turn settings into the team's rules."""
+    from datetime import timedelta
+
+    calendar = BusinessCalendar(ZoneInfo(settings.timezone), WeeklySchedule.always())
+    return Rules(
+        calendar=calendar,
+        first_response=timedelta(minutes=settings.first_response_minutes),
+        nudge_share=settings.nudge_share,
+        routing=RoutingPolicy(strategy=settings.routing_strategy),
+    )
+
+
+@dataclass
+class Runtime:
+    """Everything `serve` runs, wired together."""
+
+    settings: Settings
+    engine: AsyncEngine
+    services: Services
+    application: Application
+    dispatcher: Dispatcher
+    timers: TimerLoop
+    api: FastAPI
+
+
+def build_services(
+    settings: Settings, clock: Clock | None = None
+) -> tuple[AsyncEngine, Services, Signals]:
+    """Build the engine and the use cases, without the bot; for the CLI and for `serve`."""
+    engine = make_engine(settings.database_url)
+    writer, _reader = session_factories(engine)
+    signals = Signals()
+    services = Services(uow_factory(writer, signals), clock or SystemClock(), rules_from(settings))
+    return engine, services, signals
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Wire the whole process: storage, use cases, bot, dispatcher, timer loop and API."""
+    if settings.telegram_token is None:
+        raise ValueError("Setting LEADLINE_TELEGRAM_TOKEN is missing: get one from @BotFather.")
+    clock = clock or SystemClock()
+    engine, services, signals = build_services(settings, clock)
+    writer, reader = session_factories(engine)
+
+    api_root = settings.telegram_api_url
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(f"{api_root}/bot")
+        .base_file_url(f"{api_root}/file/bot")
+        .build()
+    )
+    attach(application, services)
+    team.register(application)
+    leads.register(application)
+    application.add_error_handler(on_error)
+
+    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules.calendar.tz)
+    dispatcher = Dispatcher(OutboxStore(writer), application.bot, renderer, clock)
+    timers = TimerLoop(services, clock)
+    signals.outbox.append(dispatcher.wake)
+    signals.timers.append(timers.timer_armed)
+
+    api = create_api(
+        services, phone_region=settings.phone_region, max_body_bytes=settings.max_body_bytes
+    )
+    return Runtime(settings, engine, services, application, dispatcher, timers, api)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log an error a handler did not expect, and tell the user something went wrong."""
+    logger.error("Handler failed on an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        with contextlib.suppress(Exception):
+            await context.bot.send_message(
+                update.effective_chat.id, "Something went wrong on our side; please try again."
+            )
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve` stops it with everything else."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings) -> None:
+    """Run the bot, the HTTP API, the timer loop and the dispatcher until SIGINT or SIGTERM."""
+    await upgrade_async(settings.database_url)
+    runtime = build(settings)
+    await runtime.services.ensure_managers(settings.admins)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    try:
+        await _run(runtime, stop)
+    finally:
+        await runtime.engine.dispose()
+    logger.info("Leadline stopped")
+
+
+async def _run(runtime: Runtime, stop: asyncio.Event) -> None:
+    settings = runtime.settings
+    config = uvicorn.Config(
+        runtime.api,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        lifespan="off",
+        access_log=False,
+    )
+    server = _QuietServer(config)
+    async with runtime.application as application:
+        await application.start()
+        await application.updater.start_polling(
+            timeout=settings.poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        tasks = [
+            asyncio.create_task(server.serve(), name="http"),
+            asyncio.create_task(runtime.dispatcher.run(stop), name="outbox"),
+            asyncio.create_task(runtime.timers.run(stop), name="timers"),
+        ]
+        logger.info(
+            "Leadline serving: bot @%s, HTTP on %s:%s",
+            application.bot.username,
+            settings.http_host,
+            settings.http_port,
+        )
+        await _until_stop_or_crash(stop, tasks)
+
+        server.should_exit = True
+        stop.set()
+        await application.updater.stop()
+        await application.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _until_stop_or_crash(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    for task in done:
+        if task is not stopper and task.exception() is not None:
+            logger.error("%s stopped unexpectedly", task.get_name(), exc_info=task.exception())

@@ -1,0 +1,65 @@
+"""The callback-data codec: what a button says, in Telegram's 64 bytes.
+
+A lead button reads `l:<action>:<lead>:<version>[:<argument>]`, for example
+`l:r:42:3` (reached, lead 42, drawn at version 3). The data only says what was
+pressed; who may press it is decided on the server, since callback data can be forged.
+"""
+
+import re
+from dataclasses import dataclass
+
+from core.services import Action
+
+MAX_BYTES = 64
+
+_CODES: dict[Action, str] = {
+    Action.REACHED: "r",
+    Action.NO_ANSWER: "n",
+    Action.HOT: "h",
+    Action.WARM: "w",
+    Action.COLD: "c",
+    Action.LOSE: "x",
+    Action.LOSS_REASON: "lr",
+    Action.BACK: "b",
+    Action.ASSIGN: "a",
+}
+_ACTIONS = {code: action for action, code in _CODES.items()}
+
+LEAD_PATTERN = re.compile(
+    r"^l:(?P<code>[a-z]{1,2}):(?P<lead>\d{1,12}):(?P<version>\d{1,9})(?::(?P<arg>[\w-]{1,24}))?$"
+)
+
+
+class BadCallback(ValueError):
+    """The callback data is not something this bot ever drew."""
+
+
+@dataclass(frozen=True)
+class LeadButton:
+    """A decoded press of a lead button."""
+
+    action: Action
+    lead_id: int
+    version: int
+    argument: str = ""
+
+
+def encode(action: Action, lead_id: int, version: int, argument: str = "") -> str:
+    """Pack a lead button into callback data."""
+    data = f"l:{_CODES[action]}:{lead_id}:{version}" + (f":{argument}" if argument else "")
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"Callback data {data!r} is over Telegram's {MAX_BYTES} bytes.")
+    return data
+
+
+def decode(data: str) -> LeadButton:
+    """Unpack callback data, refusing anything this bot could not have drawn."""
+    match = LEAD_PATTERN.match(data or "")
+    if match is None or match["code"] not in _ACTIONS:
+        raise BadCallback(f"Unknown button data {data!r}.")
+    return LeadButton(
+        action=_ACTIONS[match["code"]],
+        lead_id=int(match["lead"]),
+        version=int(match["version"]),
+        argument=match["arg"] or "",
+    )

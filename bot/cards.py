@@ -1,0 +1,195 @@
+"""Rendering: a lead as a card in Telegram, and every outbox template as a message.
+
+Cards are drawn when they are sent, from the lead as it is then, so a card that waited
+in the outbox never shows a stale state. The buttons depend on where the lead stands and
+who looks at it; whether a press is allowed is still decided again on the server.
+"""
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import encode
+from core.clock import Clock
+from core.events import EventKind
+from core.leads import LOSS_REASON_LABELS, Lead
+from core.notices import Template
+from core.ports import UnitOfWork
+from core.services import Action
+from core.team import Member, Role
+from storage.outbox import Pending
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready for Telegram: HTML text and optional buttons."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def describe_age(delta: timedelta) -> str:
+    """Say how long ago something happened, in a few characters."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min ago" if minutes else f"{hours} h ago"
+    return f"{hours // 24} d ago"
+
+
+def card_text(lead: Lead, source: str | None, owner: Member | None, now: datetime) -> str:
+    """Draw the lead's card: who, how to reach them, from where, what they want, how old."""
+    esc = html.escape
+    lines = [f"<b>Lead #{lead.id}</b> · {esc(lead.name or 'no name given')}"]
+    if lead.phone:
+        lines.append(f"📞 {esc(lead.phone)}")
+    if lead.email:
+        lines.append(f"✉️ {esc(lead.email)}")
+    if lead.telegram_chat_id and not (lead.phone or lead.email):
+        lines.append("💬 writes to the bot")
+    origin = f"{esc(source)} · {lead.channel.value}" if source else lead.channel.value
+    lines.append(f"Source: {origin}")
+    if lead.product or lead.region:
+        lines.append(" · ".join(esc(x) for x in (lead.product, lead.region) if x))
+    if lead.message:
+        lines.append(f"💬 <i>{esc(lead.message[:600])}</i>")
+    lines.append(f"Received {describe_age(now - lead.created_at)} · stage: {lead.stage}")
+    lines.append(_status_line(lead, owner))
+    return "\n".join(lines)
+
+
+def _status_line(lead: Lead, owner: Member | None) -> str:
+    who = f"Owner: {html.escape(owner.name)}" if owner else "Owner: nobody yet"
+    facts = [who]
+    if lead.attempts:
+        facts.append(f"attempts: {lead.attempts}")
+    if lead.temperature:
+        facts.append(f"rated {lead.temperature.value}")
+    if lead.loss_reason:
+        facts.append(f"lost: {LOSS_REASON_LABELS[lead.loss_reason].lower()}")
+    return " · ".join(facts)
+
+
+def _button(text: str, action: Action, lead: Lead, argument: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text, callback_data=encode(action, lead.id, lead.version, argument)
+    )
+
+
+def lead_buttons(lead: Lead, view: str = "") -> list[list[InlineKeyboardButton]]:
+    """Choose the buttons a lead's card offers in its current state."""
+    if not lead.is_open:
+        return []
+    if view == "loss_reasons":
+        reasons = [
+            _button(label, Action.LOSS_REASON, lead, r.value)
+            for r, label in LOSS_REASON_LABELS.items()
+        ]
+        rows = [reasons[i : i + 2] for i in range(0, len(reasons), 2)]
+        return [*rows, [_button("↩️ Back", Action.BACK, lead)]]
+    lose = _button("❌ Lost", Action.LOSE, lead)
+    if lead.first_contact_at is None:
+        return [
+            [
+                _button("✅ Reached", Action.REACHED, lead),
+                _button("📵 No answer", Action.NO_ANSWER, lead),
+            ],
+            [lose],
+        ]
+    if lead.temperature is None:
+        return [
+            [
+                _button("🔥 Hot", Action.HOT, lead),
+                _button("🌤 Warm", Action.WARM, lead),
+                _button("❄️ Cold", Action.COLD, lead),
+            ],
+            [lose],
+        ]
+    return [[lose]]
+
+
+def assign_buttons(lead: Lead, reps: Sequence[Member]) -> list[list[InlineKeyboardButton]]:
+    """Offer a manager one button per rep who could take the lead."""
+    buttons = [_button(f"👤 {rep.name}", Action.ASSIGN, lead, str(rep.id)) for rep in reps]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+_HEADLINES = {
+    Template.LEAD_ALERT: "🆕 <b>New lead for you</b>",
+    Template.UNASSIGNED_ALERT: "⚠️ <b>Lead with no owner</b>",
+    Template.FIRST_RESPONSE_NUDGE: "⏰ <b>This lead is still waiting for a first response</b>",
+    Template.FIRST_RESPONSE_BREACH: "🚨 <b>First-response norm broken</b>",
+    Template.CARD: "",
+}
+
+
+class Renderer:
+    """Turns outbox rows into Telegram messages, reading the lead as it is now."""
+
+    def __init__(self, read_uow: Callable[[], UnitOfWork], clock: Clock, tz: ZoneInfo) -> None:
+        self.read_uow = read_uow
+        self.clock = clock
+        self.tz = tz
+
+    async def render(self, row: Pending) -> Rendered | None:
+        """Draw one row; None when there is nothing left to say (the lead is gone)."""
+        template = Template(row.template)
+        if template is Template.TEXT:
+            return Rendered(html.escape(str(row.data.get("text", ""))))
+        async with self.read_uow() as uow:
+            lead = await uow.leads.get(row.lead_id) if row.lead_id else None
+            if lead is None:
+                return None
+            members = await uow.members.all()
+            source = await uow.sources.get(lead.source_id) if lead.source_id else None
+            reason = await self._unassigned_reason(uow, lead)
+        return self._draw(template, row, lead, members, source.name if source else None, reason)
+
+    async def _unassigned_reason(self, uow: UnitOfWork, lead: Lead) -> str:
+        if lead.owner_id is not None:
+            return ""
+        event = await uow.events.last_of_kind(lead.id, EventKind.UNASSIGNED)
+        return str(event.data.get("reason", "")) if event else ""
+
+    def _draw(
+        self,
+        template: Template,
+        row: Pending,
+        lead: Lead,
+        members: Sequence[Member],
+        source: str | None,
+        reason: str,
+    ) -> Rendered:
+        owner = next((m for m in members if m.id == lead.owner_id), None)
+        viewer = next((m for m in members if m.chat_id == row.chat_id), None)
+        body = card_text(lead, source, owner, self.clock.now())
+        if template is Template.INQUIRY_REPEATED:
+            text = f"🔁 <b>Lead #{lead.id} wrote again</b>\n<i>{html.escape(str(row.data.get('message', '')))}</i>"
+            return Rendered(text)
+        headline = _HEADLINES.get(template, "")
+        if reason:
+            headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))
+        text = "\n\n".join(filter(None, [headline, body]))
+        rows = lead_buttons(lead, str(row.data.get("view", "")))
+        if (
+            viewer is not None
+            and viewer.is_manager
+            and lead.is_open
+            and lead.first_attempt_at is None
+        ):
+            today = self.clock.now().astimezone(self.tz).date()
+            reps = [
+                m
+                for m in members
+                if m.role is Role.REP and m.is_available(today) and m.id != lead.owner_id
+            ]
+            rows = [*rows, *assign_buttons(lead, reps[:8])]
+        return Rendered(text, InlineKeyboardMarkup(rows) if rows else None)

@@ -1,0 +1,79 @@
+"""Settings from the environment and `.env`, every one prefixed `LEADLINE_`.
+
+Each setting is documented in `.env.example`. A missing or malformed one is reported
+in one line naming it (`settings_error`), so `leadline serve` can stop with that line.
+"""
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.routing import Strategy
+
+
+class Settings(BaseSettings):
+    """Everything an admin can configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEADLINE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite+aiosqlite:///leadline.db"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=0, le=65535)
+    admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    phone_region: str | None = None
+    timezone: str = "UTC"
+    first_response_minutes: float = Field(15, gt=0)
+    nudge_share: float = Field(2 / 3, gt=0, lt=1)
+    routing_strategy: Strategy = Strategy.ROUND_ROBIN
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    poll_timeout: int = Field(30, ge=0, le=50)
+    log_level: str = "INFO"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return [part for part in parts if part]
+        return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _check_region(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("use a two-letter country code such as US, GB or RU")
+        return value.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use a name like Europe/Berlin"
+            ) from None
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+def settings_error(error: ValidationError) -> str:
+    """Say in one line which setting is wrong and why."""
+    first = error.errors()[0]
+    name = "LEADLINE_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+    return f"Setting {name} is invalid: {first['msg']}."

@@ -1,0 +1,221 @@
+"""The ports that adapters implement: repositories and the unit of work.
+
+`storage/` implements them on SQLAlchemy; `tests/unit/fakes.py` keeps them in memory.
+A unit of work is one transaction: nothing is kept unless `commit()` is called.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from core.events import Event, EventKind
+from core.leads import Lead
+from core.notices import Notice
+from core.sources import Source
+from core.team import Invite, Member
+from core.timers import Timer, TimerKind
+
+
+class LeadRepository(Protocol):
+    """Leads by number, by contact and by owner."""
+
+    async def add(self, lead: Lead) -> Lead:
+        """Store a new lead and give it its number."""
+        ...
+
+    async def get(self, lead_id: int) -> Lead | None:
+        """Load a lead for change, locking it where the database can."""
+        ...
+
+    async def save(self, lead: Lead) -> None:
+        """Write back a changed lead; raise ConcurrentUpdate if it changed meanwhile."""
+        ...
+
+    async def find_open_by_contact(self, phone: str | None, email: str | None) -> Lead | None:
+        """Find the open lead of a contact, by phone or e-mail."""
+        ...
+
+    async def find_by_external_id(self, source_id: int, external_id: str) -> Lead | None:
+        """Find the lead a source already sent under its own id."""
+        ...
+
+    async def last_owner_of_contact(self, phone: str | None, email: str | None) -> int | None:
+        """Name the owner of the contact's most recent earlier lead."""
+        ...
+
+    async def open_counts_by_owner(self) -> dict[int, int]:
+        """Count open leads per owner."""
+        ...
+
+
+class MemberRepository(Protocol):
+    """The team."""
+
+    async def add(self, member: Member) -> Member:
+        """Store a new member."""
+        ...
+
+    async def get(self, member_id: int) -> Member | None:
+        """Load a member by id."""
+        ...
+
+    async def by_telegram_id(self, telegram_id: int) -> Member | None:
+        """Load a member by Telegram account."""
+        ...
+
+    async def save(self, member: Member) -> None:
+        """Write back a changed member."""
+        ...
+
+    async def all(self) -> Sequence[Member]:
+        """List every member, active or not, in joining order."""
+        ...
+
+
+class SourceRepository(Protocol):
+    """Where leads come from, each with its secret token."""
+
+    async def add(self, source: Source) -> Source:
+        """Store a new source."""
+        ...
+
+    async def by_token_hash(self, token_hash: str) -> Source | None:
+        """Find the source a token belongs to."""
+        ...
+
+    async def by_name(self, name: str) -> Source | None:
+        """Find a source by its name."""
+        ...
+
+    async def get(self, source_id: int) -> Source | None:
+        """Load a source by id."""
+        ...
+
+
+class EventLog(Protocol):
+    """The append-only history of every lead."""
+
+    async def append(self, event: Event) -> None:
+        """Add an event."""
+        ...
+
+    async def for_lead(self, lead_id: int) -> Sequence[Event]:
+        """List a lead's events, oldest first."""
+        ...
+
+    async def last_of_kind(self, lead_id: int, kind: EventKind) -> Event | None:
+        """Find the most recent event of a kind for a lead."""
+        ...
+
+
+class TimerRepository(Protocol):
+    """Timers as rows with a due time."""
+
+    async def arm(self, timer: Timer) -> None:
+        """Add a timer."""
+        ...
+
+    async def cancel(self, lead_id: int, kinds: Sequence[TimerKind]) -> int:
+        """Cancel a lead's pending timers of some kinds; return how many."""
+        ...
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[Timer]:
+        """Take due timers so no other transaction fires them; they count as fired on commit."""
+        ...
+
+    async def next_due(self) -> datetime | None:
+        """Tell when the earliest pending timer is due."""
+        ...
+
+
+class Outbox(Protocol):
+    """Messages waiting to be said in Telegram."""
+
+    async def put(self, notice: Notice) -> None:
+        """Queue a message."""
+        ...
+
+
+class CardRepository(Protocol):
+    """The messages in Telegram that show a lead's card."""
+
+    async def for_lead(self, lead_id: int) -> Sequence[tuple[int, int]]:
+        """List (chat_id, message_id) of every card of a lead."""
+        ...
+
+    async def lead_of(self, chat_id: int, message_id: int) -> int | None:
+        """Tell which lead a message shows."""
+        ...
+
+
+class InviteRepository(Protocol):
+    """One-time codes to join the team."""
+
+    async def add(self, invite: Invite) -> None:
+        """Store an invite."""
+        ...
+
+    async def get(self, code: str) -> Invite | None:
+        """Load an invite for redemption."""
+        ...
+
+    async def save(self, invite: Invite) -> None:
+        """Write back a redeemed invite."""
+        ...
+
+
+class IdempotencyKeys(Protocol):
+    """Keys clients send so a retried request does not make a second lead."""
+
+    async def lead_for(self, source_id: int, key: str) -> int | None:
+        """Tell which lead a key produced."""
+        ...
+
+    async def remember(self, source_id: int, key: str, lead_id: int, now: datetime) -> None:
+        """Record the lead a key produced."""
+        ...
+
+
+class KeyValue(Protocol):
+    """Small pieces of persistent state, such as the round-robin cursor."""
+
+    async def get(self, key: str) -> Any:
+        """Read a value, locking it for this transaction where the database can."""
+        ...
+
+    async def put(self, key: str, value: Any) -> None:
+        """Write a value."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; rolled back unless committed."""
+
+    leads: LeadRepository
+    members: MemberRepository
+    sources: SourceRepository
+    events: EventLog
+    timers: TimerRepository
+    outbox: Outbox
+    cards: CardRepository
+    invites: InviteRepository
+    idempotency: IdempotencyKeys
+    state: KeyValue
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Keep everything done in this unit of work."""
+        ...
+
+    async def ping(self) -> None:
+        """Make one round trip to the database; raise if it does not answer."""
+        ...

@@ -1,0 +1,27 @@
+"""Timers are data: every nudge, breach, retry and reminder is a row with a due time."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TimerKind(StrEnum):
+    """What a timer does when it comes due."""
+
+    FIRST_RESPONSE_NUDGE = "first_response_nudge"
+    FIRST_RESPONSE_BREACH = "first_response_breach"
+
+
+FIRST_RESPONSE_TIMERS = (TimerKind.FIRST_RESPONSE_NUDGE, TimerKind.FIRST_RESPONSE_BREACH)
+
+
+@dataclass
+class Timer:
+    """Something to do at a moment, for a lead or for the whole team."""
+
+    kind: TimerKind
+    due_at: datetime
+    lead_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None

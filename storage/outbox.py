@@ -1,0 +1,125 @@
+"""The dispatcher's side of the outbox: find what may be sent now and record the result.
+
+Rows of one chat are sent strictly in order: only the oldest pending row of a chat is
+ever a candidate. A row stays pending until Telegram has accepted it, so a crash in the
+middle of a send leads to that one message being sent again after restart (at least
+once), never to a lost one.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.tables import CardRow, OutboxRow
+
+CARD_TEMPLATES = frozenset(
+    {"lead_alert", "card", "unassigned_alert", "first_response_nudge", "first_response_breach"}
+)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One outbox row ready to be rendered and sent."""
+
+    id: int
+    chat_id: int
+    template: str
+    lead_id: int | None
+    data: dict[str, Any]
+    edit_message_id: int | None
+    attempts: int
+
+
+class OutboxStore:
+    """Reads and updates outbox rows for the dispatcher."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def heads(self, now: datetime, limit: int) -> Sequence[Pending]:
+        """List the oldest pending row of each chat whose wait, if any, is over."""
+        older = sa.orm.aliased(OutboxRow)
+        first_of_chat = (
+            sa.select(sa.func.min(older.id))
+            .where(older.chat_id == OutboxRow.chat_id, older.status == "pending")
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(OutboxRow)
+            .where(
+                OutboxRow.status == "pending",
+                OutboxRow.id == first_of_chat,
+                sa.or_(OutboxRow.not_before.is_(None), OutboxRow.not_before <= now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).scalars()
+            return [_pending(row) for row in rows]
+
+    async def next_wait(self) -> datetime | None:
+        """Tell when the earliest postponed row may be tried again."""
+        query = sa.select(sa.func.min(OutboxRow.not_before)).where(OutboxRow.status == "pending")
+        async with self._sessions() as session:
+            return (await session.execute(query)).scalar()
+
+    async def sent(self, row: Pending, message_id: int | None, now: datetime) -> None:
+        """Mark a row sent and, for a new card, remember which message shows the lead."""
+        async with self._sessions() as session:
+            await session.execute(
+                sa.update(OutboxRow)
+                .where(OutboxRow.id == row.id)
+                .values(status="sent", sent_at=now, message_id=message_id, error=None)
+            )
+            if _is_new_card(row) and message_id is not None:
+                session.add(
+                    CardRow(
+                        lead_id=row.lead_id,
+                        chat_id=row.chat_id,
+                        message_id=message_id,
+                        created_at=now,
+                    )
+                )
+            await session.commit()
+
+    async def postpone(self, row: Pending, until: datetime, error: str) -> None:
+        """Keep a row pending, not to be tried again before `until`."""
+        await self._update(
+            row, not_before=until, attempts=OutboxRow.attempts + 1, error=error[:500]
+        )
+
+    async def fail(self, row: Pending, error: str) -> None:
+        """Give up on a row that can never be delivered."""
+        await self._update(
+            row, status="failed", attempts=OutboxRow.attempts + 1, error=error[:500]
+        )
+
+    async def _update(self, row: Pending, **values: Any) -> None:
+        async with self._sessions() as session:
+            await session.execute(
+                sa.update(OutboxRow).where(OutboxRow.id == row.id).values(**values)
+            )
+            await session.commit()
+
+
+def _is_new_card(row: Pending) -> bool:
+    return (
+        row.lead_id is not None and row.edit_message_id is None and row.template in CARD_TEMPLATES
+    )
+
+
+def _pending(row: OutboxRow) -> Pending:
+    return Pending(
+        id=row.id,
+        chat_id=row.chat_id,
+        template=row.template,
+        lead_id=row.lead_id,
+        data=dict(row.data or {}),
+        edit_message_id=row.edit_message_id,
+        attempts=row.attempts,
+    )

@@ -1,0 +1,573 @@
+"""Repositories: the domain's ports on SQLAlchemy, turning rows into domain objects.
+
+Leads are written with an optimistic version check as well as a row lock where the
+database has one (PostgreSQL's SELECT … FOR UPDATE; SQLite's write lock is already
+held since BEGIN IMMEDIATE), so two taps on one lead can never both win.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import ConcurrentUpdate
+from core.events import Event, EventKind
+from core.leads import CLOSED_STAGES, Channel, Lead, LossReason, Temperature
+from core.notices import Notice
+from core.sources import Source
+from core.team import Invite, Member, Role
+from core.timers import Timer, TimerKind
+from storage.tables import (
+    CardRow,
+    EventRow,
+    IdempotencyRow,
+    InviteRow,
+    LeadRow,
+    MemberRow,
+    OutboxRow,
+    SourceRow,
+    StateRow,
+    TimerRow,
+)
+
+
+def to_cents(amount: Decimal | None) -> int | None:
+    """Store money as whole cents."""
+    return None if amount is None else int((amount * 100).to_integral_value())
+
+
+def from_cents(cents: int | None) -> Decimal | None:
+    """Read money back from cents."""
+    return None if cents is None else Decimal(cents) / 100
+
+
+_LEAD_FIELDS = [
+    "channel",
+    "source_id",
+    "created_at",
+    "name",
+    "phone",
+    "email",
+    "message",
+    "product",
+    "region",
+    "external_id",
+    "utm",
+    "telegram_chat_id",
+    "owner_id",
+    "assigned_at",
+    "stage",
+    "attempts",
+    "first_attempt_at",
+    "first_contact_at",
+    "loss_note",
+    "closed_at",
+    "after_hours",
+    "version",
+]
+
+
+def lead_from_row(row: LeadRow) -> Lead:
+    """Build a domain lead from its row."""
+    values: dict[str, Any] = {name: getattr(row, name) for name in _LEAD_FIELDS}
+    values["channel"] = Channel(row.channel)
+    values["utm"] = dict(row.utm or {})
+    return Lead(
+        id=row.id,
+        value=from_cents(row.value_cents),
+        won_amount=from_cents(row.won_cents),
+        temperature=Temperature(row.temperature) if row.temperature else None,
+        loss_reason=LossReason(row.loss_reason) if row.loss_reason else None,
+        **values,
+    )
+
+
+def lead_columns(lead: Lead) -> dict[str, Any]:
+    """Give the column values of a domain lead."""
+    values: dict[str, Any] = {name: getattr(lead, name) for name in _LEAD_FIELDS}
+    values["channel"] = lead.channel.value
+    values["value_cents"] = to_cents(lead.value)
+    values["won_cents"] = to_cents(lead.won_amount)
+    values["temperature"] = lead.temperature.value if lead.temperature else None
+    values["loss_reason"] = lead.loss_reason.value if lead.loss_reason else None
+    return values
+
+
+def _open() -> sa.ColumnElement[bool]:
+    return LeadRow.stage.not_in(sorted(CLOSED_STAGES))
+
+
+def _same_contact(phone: str | None, email: str | None) -> sa.ColumnElement[bool] | None:
+    clauses = []
+    if phone:
+        clauses.append(LeadRow.phone == phone)
+    if email:
+        clauses.append(LeadRow.email == email)
+    return sa.or_(*clauses) if clauses else None
+
+
+class SqlLeads:
+    """Leads in the `leads` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._versions: dict[int, int] = {}
+
+    def _track(self, row: LeadRow | None) -> Lead | None:
+        if row is None:
+            return None
+        self._versions[row.id] = row.version
+        return lead_from_row(row)
+
+    async def add(self, lead: Lead) -> Lead:
+        """Insert a new lead and give it its number."""
+        row = LeadRow(**lead_columns(lead))
+        self.session.add(row)
+        await self.session.flush()
+        lead.id = row.id
+        self._versions[row.id] = lead.version
+        return lead
+
+    async def get(self, lead_id: int) -> Lead | None:
+        """Load a lead, locking its row where the database can."""
+        query = sa.select(LeadRow).where(LeadRow.id == lead_id).with_for_update()
+        row = (
+            await self.session.execute(query.execution_options(populate_existing=True))
+        ).scalar()
+        return self._track(row)
+
+    async def save(self, lead: Lead) -> None:
+        """Write a lead back unless somebody else changed it since it was read."""
+        expected = self._versions.get(lead.id, lead.version)
+        statement = (
+            sa.update(LeadRow)
+            .where(LeadRow.id == lead.id, LeadRow.version == expected)
+            .values(**lead_columns(lead))
+            .execution_options(synchronize_session=False)
+        )
+        result = await self.session.execute(statement)
+        if result.rowcount != 1:
+            raise ConcurrentUpdate(f"Lead #{lead.id} was changed by somebody else; try again.")
+        self._versions[lead.id] = lead.version
+
+    async def find_open_by_contact(self, phone: str | None, email: str | None) -> Lead | None:
+        """Find the most recent open lead of a contact."""
+        same = _same_contact(phone, email)
+        if same is None:
+            return None
+        query = sa.select(LeadRow).where(same, _open()).order_by(LeadRow.id.desc()).limit(1)
+        return self._track((await self.session.execute(query.with_for_update())).scalar())
+
+    async def find_by_external_id(self, source_id: int, external_id: str) -> Lead | None:
+        """Find the lead a source already sent under its own id."""
+        query = sa.select(LeadRow).where(
+            LeadRow.source_id == source_id, LeadRow.external_id == external_id
+        )
+        return self._track((await self.session.execute(query)).scalar())
+
+    async def last_owner_of_contact(self, phone: str | None, email: str | None) -> int | None:
+        """Name the owner of the contact's most recent lead that had one."""
+        same = _same_contact(phone, email)
+        if same is None:
+            return None
+        query = (
+            sa.select(LeadRow.owner_id)
+            .where(same, LeadRow.owner_id.is_not(None))
+            .order_by(LeadRow.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar()
+
+    async def open_counts_by_owner(self) -> dict[int, int]:
+        """Count open leads per owner."""
+        query = (
+            sa.select(LeadRow.owner_id, sa.func.count())
+            .where(LeadRow.owner_id.is_not(None), _open())
+            .group_by(LeadRow.owner_id)
+        )
+        return {owner: count for owner, count in await self.session.execute(query)}
+
+    async def by_telegram_chat(self, chat_id: int) -> Lead | None:
+        """Find the most recent lead of a prospect who writes to the bot."""
+        query = (
+            sa.select(LeadRow)
+            .where(LeadRow.telegram_chat_id == chat_id)
+            .order_by(LeadRow.id.desc())
+            .limit(1)
+        )
+        return self._track((await self.session.execute(query)).scalar())
+
+
+def member_from_row(row: MemberRow) -> Member:
+    """Build a domain member from its row."""
+    return Member(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        name=row.name,
+        username=row.username,
+        role=Role(row.role),
+        active=row.active,
+        paused=row.paused,
+        on_leave_until=row.on_leave_until,
+        products=frozenset(row.products or ()),
+        regions=frozenset(row.regions or ()),
+        capacity=row.capacity,
+        weight=row.weight,
+        tier=row.tier,
+        joined_at=row.joined_at,
+    )
+
+
+def member_columns(member: Member) -> dict[str, Any]:
+    """Give the column values of a domain member."""
+    return {
+        "telegram_id": member.telegram_id,
+        "name": member.name,
+        "username": member.username,
+        "role": member.role.value,
+        "active": member.active,
+        "paused": member.paused,
+        "on_leave_until": member.on_leave_until,
+        "products": sorted(member.products),
+        "regions": sorted(member.regions),
+        "capacity": member.capacity,
+        "weight": member.weight,
+        "tier": member.tier,
+        "joined_at": member.joined_at,
+    }
+
+
+class SqlMembers:
+    """The team in the `members` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, member: Member) -> Member:
+        """Insert a member."""
+        row = MemberRow(**member_columns(member))
+        self.session.add(row)
+        await self.session.flush()
+        member.id = row.id
+        return member
+
+    async def get(self, member_id: int) -> Member | None:
+        """Load a member by id."""
+        row = await self.session.get(MemberRow, member_id)
+        return member_from_row(row) if row else None
+
+    async def by_telegram_id(self, telegram_id: int) -> Member | None:
+        """Load a member by Telegram account."""
+        query = sa.select(MemberRow).where(MemberRow.telegram_id == telegram_id)
+        row = (await self.session.execute(query)).scalar()
+        return member_from_row(row) if row else None
+
+    async def save(self, member: Member) -> None:
+        """Write a member back."""
+        statement = (
+            sa.update(MemberRow)
+            .where(MemberRow.id == member.id)
+            .values(**member_columns(member))
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(statement)
+
+    async def all(self) -> Sequence[Member]:
+        """List every member in joining order."""
+        rows = (await self.session.execute(sa.select(MemberRow).order_by(MemberRow.id))).scalars()
+        return [member_from_row(row) for row in rows]
+
+
+def source_from_row(row: SourceRow) -> Source:
+    """Build a domain source from its row."""
+    return Source(
+        id=row.id,
+        name=row.name,
+        token_hash=row.token_hash,
+        created_at=row.created_at,
+        channel=row.channel,
+        active=row.active,
+    )
+
+
+class SqlSources:
+    """Lead sources in the `sources` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, source: Source) -> Source:
+        """Insert a source."""
+        row = SourceRow(
+            name=source.name,
+            token_hash=source.token_hash,
+            channel=source.channel,
+            active=source.active,
+            created_at=source.created_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        source.id = row.id
+        return source
+
+    async def _one(self, clause: sa.ColumnElement[bool]) -> Source | None:
+        row = (await self.session.execute(sa.select(SourceRow).where(clause))).scalar()
+        return source_from_row(row) if row else None
+
+    async def by_token_hash(self, token_hash: str) -> Source | None:
+        """Find the source a token belongs to."""
+        return await self._one(SourceRow.token_hash == token_hash)
+
+    async def by_name(self, name: str) -> Source | None:
+        """Find a source by name."""
+        return await self._one(SourceRow.name == name)
+
+    async def get(self, source_id: int) -> Source | None:
+        """Load a source by id."""
+        return await self._one(SourceRow.id == source_id)
+
+    async def all(self) -> Sequence[Source]:
+        """List every source."""
+        rows = (await self.session.execute(sa.select(SourceRow).order_by(SourceRow.id))).scalars()
+        return [source_from_row(row) for row in rows]
+
+
+def event_from_row(row: EventRow) -> Event:
+    """Build a domain event from its row."""
+    return Event(
+        id=row.id,
+        lead_id=row.lead_id,
+        kind=EventKind(row.kind),
+        at=row.at,
+        actor_id=row.actor_id,
+        data=dict(row.data or {}),
+    )
+
+
+class SqlEvents:
+    """The append-only `events` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def append(self, event: Event) -> None:
+        """Add an event."""
+        row = EventRow(
+            lead_id=event.lead_id,
+            kind=event.kind.value,
+            at=event.at,
+            actor_id=event.actor_id,
+            data=event.data,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        event.id = row.id
+
+    async def for_lead(self, lead_id: int) -> Sequence[Event]:
+        """List a lead's events, oldest first."""
+        query = sa.select(EventRow).where(EventRow.lead_id == lead_id).order_by(EventRow.id)
+        return [event_from_row(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def last_of_kind(self, lead_id: int, kind: EventKind) -> Event | None:
+        """Find the most recent event of a kind for a lead."""
+        query = (
+            sa.select(EventRow)
+            .where(EventRow.lead_id == lead_id, EventRow.kind == kind.value)
+            .order_by(EventRow.id.desc())
+            .limit(1)
+        )
+        row = (await self.session.execute(query)).scalar()
+        return event_from_row(row) if row else None
+
+
+class SqlTimers:
+    """Timers in the `timers` table, claimed with SKIP LOCKED where the database has it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.earliest: datetime | None = None
+
+    async def arm(self, timer: Timer) -> None:
+        """Add a pending timer."""
+        row = TimerRow(
+            kind=timer.kind.value, lead_id=timer.lead_id, due_at=timer.due_at, data=timer.data
+        )
+        self.session.add(row)
+        await self.session.flush()
+        timer.id = row.id
+        if self.earliest is None or timer.due_at < self.earliest:
+            self.earliest = timer.due_at
+
+    async def cancel(self, lead_id: int, kinds: Sequence[TimerKind]) -> int:
+        """Cancel a lead's pending timers of some kinds."""
+        statement = (
+            sa.update(TimerRow)
+            .where(
+                TimerRow.lead_id == lead_id,
+                TimerRow.status == "pending",
+                TimerRow.kind.in_([kind.value for kind in kinds]),
+            )
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).rowcount
+
+    async def claim_due(self, now: datetime, limit: int) -> Sequence[Timer]:
+        """Take up to `limit` due timers, oldest first, and mark them fired."""
+        query = (
+            sa.select(TimerRow)
+            .where(TimerRow.status == "pending", TimerRow.due_at <= now)
+            .order_by(TimerRow.due_at, TimerRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self.session.execute(query)).scalars())
+        if rows:
+            await self.session.execute(
+                sa.update(TimerRow)
+                .where(TimerRow.id.in_([row.id for row in rows]))
+                .values(status="fired", fired_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        return [
+            Timer(TimerKind(row.kind), row.due_at, row.lead_id, dict(row.data or {}), row.id)
+            for row in rows
+        ]
+
+    async def next_due(self) -> datetime | None:
+        """Tell when the earliest pending timer is due."""
+        query = sa.select(sa.func.min(TimerRow.due_at)).where(TimerRow.status == "pending")
+        return (await self.session.execute(query)).scalar()
+
+
+class SqlOutbox:
+    """The `outbox` table, as the use cases see it: a place to queue messages."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.written = 0
+
+    async def put(self, notice: Notice) -> None:
+        """Queue a message."""
+        row = OutboxRow(
+            chat_id=notice.chat_id,
+            template=notice.template.value,
+            lead_id=notice.lead_id,
+            data=notice.data,
+            edit_message_id=notice.edit_message_id,
+            created_at=datetime.now(UTC),
+        )
+        self.session.add(row)
+        await self.session.flush()
+        notice.id = row.id
+        self.written += 1
+
+
+class SqlCards:
+    """Which Telegram messages show which lead's card."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_lead(self, lead_id: int) -> Sequence[tuple[int, int]]:
+        """List (chat_id, message_id) of every card of a lead."""
+        query = sa.select(CardRow.chat_id, CardRow.message_id).where(CardRow.lead_id == lead_id)
+        return [(chat, message) for chat, message in await self.session.execute(query)]
+
+    async def lead_of(self, chat_id: int, message_id: int) -> int | None:
+        """Tell which lead a message shows."""
+        query = sa.select(CardRow.lead_id).where(
+            CardRow.chat_id == chat_id, CardRow.message_id == message_id
+        )
+        return (await self.session.execute(query)).scalar()
+
+
+class SqlInvites:
+    """One-time invite codes."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, invite: Invite) -> None:
+        """Store an invite."""
+        self.session.add(
+            InviteRow(
+                code=invite.code,
+                role=invite.role.value,
+                created_by=invite.created_by,
+                created_at=invite.created_at,
+                expires_at=invite.expires_at,
+            )
+        )
+        await self.session.flush()
+
+    async def get(self, code: str) -> Invite | None:
+        """Load an invite, locked for redemption."""
+        query = sa.select(InviteRow).where(InviteRow.code == code).with_for_update()
+        row = (await self.session.execute(query)).scalar()
+        if row is None:
+            return None
+        return Invite(
+            code=row.code,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            role=Role(row.role),
+            used_by=row.used_by,
+        )
+
+    async def save(self, invite: Invite) -> None:
+        """Record who used an invite."""
+        await self.session.execute(
+            sa.update(InviteRow)
+            .where(InviteRow.code == invite.code)
+            .values(used_by=invite.used_by)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlIdempotency:
+    """Idempotency keys per source."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lead_for(self, source_id: int, key: str) -> int | None:
+        """Tell which lead a key produced."""
+        query = sa.select(IdempotencyRow.lead_id).where(
+            IdempotencyRow.source_id == source_id, IdempotencyRow.key == key
+        )
+        return (await self.session.execute(query)).scalar()
+
+    async def remember(self, source_id: int, key: str, lead_id: int, now: datetime) -> None:
+        """Record the lead a key produced."""
+        self.session.add(
+            IdempotencyRow(source_id=source_id, key=key, lead_id=lead_id, created_at=now)
+        )
+        await self.session.flush()
+
+
+class SqlState:
+    """Small named pieces of state, such as the routing cursor."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, key: str) -> Any:
+        """Read a value, locking its row where the database can."""
+        query = sa.select(StateRow.value).where(StateRow.key == key).with_for_update()
+        return (await self.session.execute(query)).scalar()
+
+    async def put(self, key: str, value: Any) -> None:
+        """Write a value, inserting its row the first time, even when two race to."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(StateRow).values(key=key, value=value)
+        statement = statement.on_conflict_do_update(
+            index_elements=[StateRow.key], set_={"value": statement.excluded.value}
+        )
+        await self.session.execute(statement)

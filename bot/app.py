@@ -136,13 +136,14 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     try:
-        await _run(runtime, stop)
+        await run(runtime, stop)
     finally:
         await runtime.engine.dispose()
     logger.info("Leadline stopped")
 
 
-async def _run(runtime: Runtime, stop: asyncio.Event) -> None:
+async def run(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Run the bot, the API server, the dispatcher and the timer loop until `stop` is set."""
     settings = runtime.settings
     config = uvicorn.Config(
         runtime.api,

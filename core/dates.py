@@ -247,7 +247,7 @@ _WEEKDAY_ANCHOR = (
     rf"(?P<wd>{_alt(_WEEKDAYS)})"
 )
 _NEXT_WEEK_ANCHOR = (
-    r"(?:next week|на следующей неделе|на след неделе|на следующую неделю|следующая неделя)"
+    r"(?:next week|следующая неделя|(?:на\s+)?(?:следующей неделе|след неделе|следующую неделю))"
 )
 _ISO_ANCHOR = rf"{_ON}(?P<y>{_N}{{4}})-(?P<mo>{_N}{{1,2}})-(?P<d>{_N}{{1,2}})"
 _NUMERIC_ANCHOR = (
@@ -503,9 +503,10 @@ def _normalise(text: str) -> str:
 
 def read_moment(text: str, now: datetime, *, morning: time = time(9, 0)) -> datetime:
     """Read the moment *text* names, in the timezone of the aware *now*; raise if unreadable."""
-    if now.tzinfo is None or now.utcoffset() is None:
+    tz = now.tzinfo
+    if tz is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
-    ctx = _Context(text=text, now=now, tz=now.tzinfo, morning=morning.replace(tzinfo=None))
+    ctx = _Context(text=text, now=now, tz=tz, morning=morning.replace(tzinfo=None))
     normalised = _normalise(text)
     for pattern, handler in _PATTERNS:
         match = pattern.fullmatch(normalised)

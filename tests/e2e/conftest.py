@@ -47,8 +47,13 @@ class Leadline:
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a one-shot `leadline` command and return what it printed."""
         return subprocess.run(
-            [LEADLINE, *args], env=self.env, cwd=self.folder, capture_output=True,
-            text=True, timeout=60, check=False,
+            [LEADLINE, *args],
+            env=self.env,
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
 
     def add_source(self, name: str = "landing") -> str:

@@ -78,7 +78,7 @@ async def test_alert_survives_a_crash_between_the_201_and_the_send(
     await leadline.stop(signal.SIGKILL)
     fake_telegram._faults.clear()
     await leadline.start()
-    alert = await fake_telegram.wait_for_message(REP_ID, contains="New lead", timeout=10)
+    alert = await fake_telegram.wait_for_message(REP_ID, contains="New lead for you", timeout=10)
     sql = "SELECT status FROM outbox WHERE template = 'lead_alert'"
     statuses = await fake_telegram.wait_for(
         lambda: (rows := leadline.query(sql)) == [("sent",)] and rows, what="the row marked sent"
@@ -87,4 +87,4 @@ async def test_alert_survives_a_crash_between_the_201_and_the_send(
     assert response.status_code == 201
     assert f"Lead #{response.json()['id']}" in alert.text
     assert statuses == [("sent",)]
-    assert len([m for m in fake_telegram.messages(REP_ID) if "New lead" in m.text]) == 1
+    assert len([m for m in fake_telegram.messages(REP_ID) if "New lead for you" in m.text]) == 1

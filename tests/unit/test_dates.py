@@ -150,6 +150,7 @@ PHRASINGS = [
     # next week, end of day
     pytest.param("next week", msk(2026, 12, 7, 9), id="next-week"),
     pytest.param("на следующей неделе", msk(2026, 12, 7, 9), id="ru-next-week"),
+    pytest.param("следующей неделе в 10", msk(2026, 12, 7, 10), id="ru-next-week-no-na-at-10"),
     pytest.param("end of day", msk(2026, 12, 2, 18), id="end-of-day"),
     pytest.param("eod", msk(2026, 12, 2, 18), id="eod"),
     pytest.param("tomorrow eod", msk(2026, 12, 3, 18), id="tomorrow-eod"),

@@ -3,6 +3,14 @@
 Leads are written with an optimistic version check as well as a row lock where the
 database has one (PostgreSQL's SELECT … FOR UPDATE; SQLite's write lock is already
 held since BEGIN IMMEDIATE), so two taps on one lead can never both win.
+
+A row lock cannot guard a row that does not exist yet: two captures from one new
+contact, two retries with one idempotency key or external id, or the first two writers
+of the routing cursor would all find nothing and go on as if alone. On PostgreSQL the
+look-ups that decide such a thing first take a transaction-scoped advisory lock on what
+they look for (`_lock`), so the second waits for the first to commit and then sees its
+row. Locks are keyed by a 32-bit hash, so two unrelated keys may now and then share
+one; that only makes one wait for the other. SQLite needs none of this.
 """
 
 from collections.abc import Sequence
@@ -97,6 +105,15 @@ def lead_columns(lead: Lead) -> dict[str, Any]:
     return values
 
 
+async def _lock(session: AsyncSession, *keys: str) -> None:
+    """Hold a lock on each key until the transaction ends, on PostgreSQL; in one order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        lock = sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))
+        await session.execute(sa.select(lock))
+
+
 def _open() -> sa.ColumnElement[bool]:
     return LeadRow.stage.not_in(sorted(CLOSED_STAGES))
 
@@ -159,11 +176,14 @@ class SqlLeads:
         same = _same_contact(phone, email)
         if same is None:
             return None
+        contacts = {"phone": phone, "email": email}
+        await _lock(self.session, *(f"contact:{k}:{v}" for k, v in contacts.items() if v))
         query = sa.select(LeadRow).where(same, _open()).order_by(LeadRow.id.desc()).limit(1)
         return self._track((await self.session.execute(query.with_for_update())).scalar())
 
     async def find_by_external_id(self, source_id: int, external_id: str) -> Lead | None:
         """Find the lead a source already sent under its own id."""
+        await _lock(self.session, f"external:{source_id}:{external_id}")
         query = sa.select(LeadRow).where(
             LeadRow.source_id == source_id, LeadRow.external_id == external_id
         )
@@ -538,6 +558,7 @@ class SqlIdempotency:
 
     async def lead_for(self, source_id: int, key: str) -> int | None:
         """Tell which lead a key produced."""
+        await _lock(self.session, f"idempotency:{source_id}:{key}")
         query = sa.select(IdempotencyRow.lead_id).where(
             IdempotencyRow.source_id == source_id, IdempotencyRow.key == key
         )
@@ -558,7 +579,8 @@ class SqlState:
         self.session = session
 
     async def get(self, key: str) -> Any:
-        """Read a value, locking its row where the database can."""
+        """Read a value, locking the key for this transaction where the database can."""
+        await _lock(self.session, f"state:{key}")
         query = sa.select(StateRow.value).where(StateRow.key == key).with_for_update()
         return (await self.session.execute(query)).scalar()
 

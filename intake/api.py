@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import InvalidInquiry, LeadlineError
@@ -38,8 +39,20 @@ class ApiError(Exception):
         self.body = ErrorBody(error=error, fields=fields or [])
 
 
-class BodyTooLarge(Exception):
-    """The request body passed the size cap."""
+class BodyTooLarge(HTTPException):
+    """The request body passed the size cap.
+
+    An HTTPException, because FastAPI turns any other error raised while it reads the
+    body into a 400 "There was an error parsing the body"; this one it lets through.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is over the limit of {limit} bytes.")
+
+    @property
+    def body(self) -> ErrorBody:
+        """Say what is wrong, naming the body as the field at fault."""
+        return ErrorBody(error=self.detail, fields=[FieldError(field="body", message=self.detail)])
 
 
 class BodyCap:
@@ -64,18 +77,14 @@ class BodyCap:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise BodyTooLarge
+                raise BodyTooLarge(self.limit)
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except BodyTooLarge:
-            await self._refuse(scope, receive, send)
+        await self.app(scope, counting_receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = f"The request body is over the limit of {self.limit} bytes."
-        response = JSONResponse(ErrorBody(error=error).model_dump(), status_code=413)
-        await response(scope, receive, send)
+        body = BodyTooLarge(self.limit).body
+        await JSONResponse(body.model_dump(), status_code=413)(scope, receive, send)
 
 
 def _field_of(location: tuple[Any, ...]) -> str:
@@ -84,7 +93,14 @@ def _field_of(location: tuple[Any, ...]) -> str:
 
 
 def _validation_fields(errors: list[dict[str, Any]]) -> list[FieldError]:
-    return [FieldError(field=_field_of(tuple(e["loc"])), message=e["msg"]) for e in errors]
+    return [_field_error(error) for error in errors]
+
+
+def _field_error(error: dict[str, Any]) -> FieldError:
+    if error.get("type") == "json_invalid":  # its location is an offset into the body
+        reason = (error.get("ctx") or {}).get("error", "it cannot be parsed")
+        return FieldError(field="body", message=f"The body is not valid JSON: {reason}.")
+    return FieldError(field=_field_of(tuple(error["loc"])), message=error["msg"])
 
 
 def _to_inquiry(lead: LeadIn, source: Source, phone_region: str | None) -> Inquiry:
@@ -115,6 +131,10 @@ def _to_inquiry(lead: LeadIn, source: Source, phone_region: str | None) -> Inqui
     )
 
 
+def _unauthorised(error: str) -> ApiError:
+    return ApiError(401, error, [FieldError(field="Authorization", message=error)])
+
+
 def create_api(services: Services, *, phone_region: str | None, max_body_bytes: int) -> FastAPI:
     """Build the intake API bound to the use cases."""
     api = FastAPI(
@@ -128,10 +148,10 @@ def create_api(services: Services, *, phone_region: str | None, max_body_bytes: 
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Source:
         if credentials is None:
-            raise ApiError(401, "A source token is required: send Authorization: Bearer <token>.")
+            raise _unauthorised("A source token is required: send Authorization: Bearer <token>.")
         source = await services.source_for_token(credentials.credentials)
         if source is None:
-            raise ApiError(401, "The source token is not valid.")
+            raise _unauthorised("The source token is not valid.")
         return source
 
     async def accept(lead: LeadIn, source: Source, key: str | None) -> JSONResponse:
@@ -215,12 +235,17 @@ def _install_error_handlers(api: FastAPI) -> None:
         )
         return JSONResponse(body.model_dump(), status_code=422)
 
+    async def body_too_large(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, BodyTooLarge)
+        return JSONResponse(exc.body.model_dump(), status_code=413)
+
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(ErrorBody(error=str(exc)).model_dump(), status_code=409)
 
     handlers: dict[type[Exception], Callable[[Request, Exception], Awaitable[JSONResponse]]] = {
         ApiError: api_error,
         RequestValidationError: invalid_request,
+        BodyTooLarge: body_too_large,
         LeadlineError: domain_error,
     }
     for kind, handler in handlers.items():

@@ -31,6 +31,9 @@ REP_CHAT = 101
 
 Serve = Callable[..., Awaitable[str]]
 
+# Requests refused before anything is stored behave the same on every database.
+ON_SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., Awaitable[str]]]:
@@ -92,7 +95,9 @@ async def client(
 async def rows(engine: AsyncEngine, table: Any, *where: Any) -> list[Any]:
     """Read rows straight from a table, bypassing the repositories."""
     async with engine.connect() as connection:
-        query = sa.select(table).where(*where).order_by(table.c.id if "id" in table.c else 1)
+        query = sa.select(table).where(*where)
+        if "id" in table.c:
+            query = query.order_by(table.c.id)
         return list(await connection.execute(query))
 
 
@@ -179,11 +184,12 @@ async def test_email_is_lower_cased(client: httpx.AsyncClient, engine: AsyncEngi
     assert stored.email == "ada.lovelace@example.com"
 
 
+@ON_SQLITE_ONLY
 @pytest.mark.parametrize(
     ("lead", "field"),
     [
         ({"email": "not-an-email"}, "email"),
-        ({"phone": "+49 12"}, "phone"),
+        ({"phone": "+1 555"}, "phone"),
         ({"phone": "call me"}, "phone"),
         ({"name": "Ada", "message": "no contact at all"}, "phone"),
         ({"phone": "", "email": ""}, "phone"),
@@ -202,6 +208,7 @@ async def test_unusable_fields_are_refused_with_422_naming_them(
     assert await rows(engine, LeadRow.__table__) == []
 
 
+@ON_SQLITE_ONLY
 @pytest.mark.parametrize(
     "content", [b'{"phone": "+4915112345678",', b"not json", b"[1, 2]", b'"text"']
 )
@@ -215,6 +222,7 @@ async def test_a_body_that_is_not_a_json_object_is_refused_with_422(
     assert_error(response, 422, "body")
 
 
+@ON_SQLITE_ONLY
 @pytest.mark.parametrize(
     "authorization", [None, "Bearer ll_wrong", "Basic dXNlcjpwYXNz", "Bearer", ""]
 )
@@ -234,6 +242,7 @@ async def test_a_missing_or_invalid_token_gets_401_with_www_authenticate(
     assert await rows(engine, LeadRow.__table__) == []
 
 
+@ON_SQLITE_ONLY
 async def test_a_body_over_the_cap_gets_413_when_its_length_is_declared(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
@@ -245,6 +254,7 @@ async def test_a_body_over_the_cap_gets_413_when_its_length_is_declared(
     assert await rows(engine, LeadRow.__table__) == []
 
 
+@ON_SQLITE_ONLY
 @pytest.mark.parametrize(
     ("path", "content_type"),
     [
@@ -269,6 +279,7 @@ async def test_a_streamed_body_over_the_cap_gets_413_without_a_declared_length(
     assert await rows(engine, LeadRow.__table__) == []
 
 
+@ON_SQLITE_ONLY
 async def test_a_streamed_body_under_the_cap_is_accepted(client: httpx.AsyncClient) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         yield b'{"phone": "+4915112345678",'
@@ -300,6 +311,7 @@ async def test_a_retry_with_the_same_idempotency_key_returns_the_first_lead(
     assert (key.key, key.lead_id) == ("order-42", first.json()["id"])
 
 
+@ON_SQLITE_ONLY
 async def test_an_idempotency_key_of_the_wrong_length_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
@@ -372,6 +384,7 @@ async def test_a_form_post_creates_a_lead(
     assert stored.utm == {"utm_source": "fb"}
 
 
+@ON_SQLITE_ONLY
 @pytest.mark.parametrize(
     ("form", "field"),
     [
@@ -388,6 +401,7 @@ async def test_a_form_post_with_unusable_fields_is_refused_naming_them(
     assert_error(response, 422, field)
 
 
+@ON_SQLITE_ONLY
 async def test_a_form_post_needs_a_token(
     serve: Serve, services: Services, engine: AsyncEngine
 ) -> None:
@@ -440,6 +454,7 @@ async def test_healthz_answers_503_when_the_database_does_not(
     assert "database does not answer" in caplog.text
 
 
+@ON_SQLITE_ONLY
 async def test_openapi_lists_the_endpoints(serve: Serve, services: Services) -> None:
     base_url = await serve(services)
 

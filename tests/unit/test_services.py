@@ -1,4 +1,4 @@
-"""Tests for core.services: every use case against the in-memory store, asserting what is committed."""
+"""Tests for core.services: each use case on the in-memory store, asserting what it commits."""
 
 import dataclasses
 from datetime import timedelta
@@ -17,8 +17,17 @@ from core.errors import (
     StaleAction,
 )
 from core.events import Event, EventKind
-from core.leads import CONTACTED, LOST, NEW, QUALIFIED, Channel, Inquiry, Lead, LossReason
-from core.leads import Temperature
+from core.leads import (
+    CONTACTED,
+    LOST,
+    NEW,
+    QUALIFIED,
+    Channel,
+    Inquiry,
+    Lead,
+    LossReason,
+    Temperature,
+)
 from core.notices import Notice, Template
 from core.rules import Rules
 from core.services import Action, Captured, Outcome, Services, Tap
@@ -248,7 +257,7 @@ async def test_repeat_inquiry_for_a_lead_with_no_owner_is_told_to_the_managers(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="core/services.py _merge bumps the lead's version but redraws no card, "
+    reason="core/capturing.py Capturing._merge bumps the lead's version but redraws no card, "
     "so the owner's next tap on the card they hold is refused as stale",
 )
 async def test_repeat_inquiry_redraws_every_card_of_the_lead(
@@ -265,7 +274,7 @@ async def test_repeat_inquiry_redraws_every_card_of_the_lead(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="core/services.py capture looks for an open lead by phone or e-mail only "
+    reason="core/capturing.py Capturing.capture looks for an open lead by phone or e-mail only "
     "(LeadRepository.find_open_by_contact), so a Telegram-only prospect gets a new lead "
     "for every message",
 )
@@ -784,7 +793,7 @@ async def test_only_a_manager_can_invite(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="core/services.py join reactivates a former member with their old role, "
+    reason="core/teamwork.py Teamwork.join reactivates a former member with their old role, "
     "so a deactivated manager regains manager rights through a rep invite",
 )
 async def test_former_manager_who_rejoins_with_a_rep_invite_comes_back_as_a_rep(

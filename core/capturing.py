@@ -1,0 +1,206 @@
+"""Capturing inquiries: every inquiry becomes a lead at once, or an event on the lead it repeats.
+
+A new lead is routed, its first-response timers armed and its owner's alert queued in
+the same transaction that stores it.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from core.errors import (
+    InvalidInquiry,
+)
+from core.events import Event, EventKind
+from core.leads import (
+    Inquiry,
+    Lead,
+)
+from core.notices import Notice, Template
+from core.ports import UnitOfWork
+from core.routing import LeadFacts, route
+from core.sources import Source, hash_token, new_token
+from core.timers import Timer, TimerKind
+from core.usecase import UseCases, managers
+
+logger = logging.getLogger(__name__)
+
+ROUTING_STATE_KEY = "routing"
+
+
+class Outcome(StrEnum):
+    """What became of an inquiry."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    MERGED = "merged"
+
+
+@dataclass(frozen=True)
+class Captured:
+    """The answer to an inquiry: which lead holds it now, and how it got there."""
+
+    lead_id: int
+    outcome: Outcome
+    owner_id: int | None = None
+    after_hours: bool = False
+
+
+class Capturing(UseCases):
+    """Use cases that take inquiries in and manage their sources."""
+
+    async def capture(self, inquiry: Inquiry, idempotency_key: str | None = None) -> Captured:
+        """Turn an inquiry into a lead, or into an event on the lead it repeats.
+
+        Args:
+            inquiry: the inquiry, contacts already normalised.
+            idempotency_key: the client's key for this request, if it sent one.
+
+        Returns:
+            The lead that now holds the inquiry and whether it is new, a retry of an
+            earlier request (same key or external id) or merged into an open lead.
+
+        Raises:
+            InvalidInquiry: there is no way to reach the person.
+        """
+        if not inquiry.has_contact:
+            raise InvalidInquiry("phone", "A lead needs a phone, an e-mail or a chat to reply to.")
+
+        async with self.uow() as uow:
+            earlier = await self._earlier_request(uow, inquiry, idempotency_key)
+            if earlier is not None:
+                return Captured(earlier.id, Outcome.DUPLICATE, earlier.owner_id)
+
+            now = self.clock.now()
+            open_lead = await uow.leads.find_open_by_contact(inquiry.phone, inquiry.email)
+            if open_lead is not None:
+                result = await self._merge(uow, open_lead, inquiry, now)
+            else:
+                result = await self._open_lead(uow, inquiry, now)
+            if idempotency_key and inquiry.source_id is not None:
+                await uow.idempotency.remember(
+                    inquiry.source_id, idempotency_key, result.lead_id, now
+                )
+            await uow.commit()
+
+        logger.info("Lead %s accepted (%s)", result.lead_id, result.outcome.value)
+        return result
+
+    async def _earlier_request(
+        self, uow: UnitOfWork, inquiry: Inquiry, key: str | None
+    ) -> Lead | None:
+        if inquiry.source_id is None:
+            return None
+        if key:
+            lead_id = await uow.idempotency.lead_for(inquiry.source_id, key)
+            if lead_id is not None:
+                return await uow.leads.get(lead_id)
+        if inquiry.external_id:
+            return await uow.leads.find_by_external_id(inquiry.source_id, inquiry.external_id)
+        return None
+
+    async def _merge(
+        self, uow: UnitOfWork, lead: Lead, inquiry: Inquiry, now: datetime
+    ) -> Captured:
+        await uow.events.append(lead.merge_inquiry(inquiry, now))
+        await uow.leads.save(lead)
+        for chat_id in await self._owner_or_manager_chats(uow, lead):
+            await uow.outbox.put(
+                Notice(chat_id, Template.INQUIRY_REPEATED, lead.id, {"message": inquiry.message})
+            )
+        return Captured(lead.id, Outcome.MERGED, lead.owner_id, lead.after_hours)
+
+    async def _open_lead(self, uow: UnitOfWork, inquiry: Inquiry, now: datetime) -> Captured:
+        lead = Lead.from_inquiry(inquiry, now)
+        lead.after_hours = not self.rules.calendar.is_open(now)
+        lead = await uow.leads.add(lead)
+        await uow.events.append(
+            Event(
+                lead.id,
+                EventKind.CAPTURED,
+                now,
+                data={
+                    "channel": lead.channel.value,
+                    "source_id": lead.source_id,
+                    "after_hours": lead.after_hours,
+                },
+            )
+        )
+        previous_owner = await uow.leads.last_owner_of_contact(lead.phone, lead.email)
+        await self._distribute(uow, lead, now, previous_owner)
+        await self._arm_first_response(uow, lead, now)
+        await uow.leads.save(lead)
+        return Captured(lead.id, Outcome.CREATED, lead.owner_id, lead.after_hours)
+
+    async def _distribute(
+        self,
+        uow: UnitOfWork,
+        lead: Lead,
+        now: datetime,
+        previous_owner: int | None = None,
+        actor: int | None = None,
+    ) -> None:
+        members = await uow.members.all()
+        facts = LeadFacts(lead.product, lead.region, lead.value, previous_owner)
+        state = await uow.state.get(ROUTING_STATE_KEY) or {}
+        loads = await uow.leads.open_counts_by_owner()
+        today = now.astimezone(self.rules.calendar.tz).date()
+        decision = route(members, facts, loads, self.rules.routing, state, today)
+        await uow.state.put(ROUTING_STATE_KEY, decision.state)
+
+        if decision.owner_id is None:
+            await uow.events.append(lead.leave_unassigned(now, decision.reason))
+            for manager in managers(members):
+                await uow.outbox.put(Notice(manager.chat_id, Template.UNASSIGNED_ALERT, lead.id))
+            logger.info("Lead %s left unassigned: %s", lead.id, decision.reason)
+            return
+
+        owner = next(m for m in members if m.id == decision.owner_id)
+        await uow.events.append(lead.assign(owner.id, now, decision.reason, actor))
+        await uow.outbox.put(Notice(owner.chat_id, Template.LEAD_ALERT, lead.id))
+        logger.info("Lead %s assigned to member %s: %s", lead.id, owner.id, decision.reason)
+
+    async def _arm_first_response(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
+        calendar = self.rules.calendar
+        norm = self.rules.first_response
+        due = calendar.add_business_time(now, norm)
+        nudge = calendar.add_business_time(now, norm * self.rules.nudge_share)
+        await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_NUDGE, nudge, lead.id))
+        await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_BREACH, due, lead.id))
+
+    async def _owner_or_manager_chats(self, uow: UnitOfWork, lead: Lead) -> list[int]:
+        if lead.owner_id is not None:
+            owner = await uow.members.get(lead.owner_id)
+            if owner is not None and owner.active:
+                return [owner.chat_id]
+        return [m.chat_id for m in managers(await uow.members.all())]
+
+    # sources -------------------------------------------------------------------------
+
+    async def add_source(self, name: str, channel: str = "api") -> tuple[Source, str]:
+        """Create a source and return it with its token, which is shown only this once."""
+        name = name.strip()
+        if not name:
+            raise InvalidInquiry("name", "A source needs a name.")
+        token = new_token()
+        async with self.uow() as uow:
+            if await uow.sources.by_name(name) is not None:
+                raise InvalidInquiry("name", f"A source named {name!r} already exists.")
+            source = await uow.sources.add(
+                Source(name, hash_token(token), self.clock.now(), channel=channel)
+            )
+            await uow.commit()
+        logger.info("Source %s (%s) created", source.id, name)
+        return source, token
+
+    async def source_for_token(self, token: str) -> Source | None:
+        """Find the active source a token belongs to."""
+        async with self.uow() as uow:
+            source = await uow.sources.by_token_hash(hash_token(token))
+        return source if source is not None and source.active else None
+
+    async def ping(self) -> None:
+        """Check that the database answers."""
+        async with self.uow() as uow:
+            await uow.ping()

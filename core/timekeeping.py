@@ -1,0 +1,62 @@
+"""Timers: firing due timers, each once, and what each kind of timer does."""
+
+import logging
+from datetime import datetime
+
+from core.events import Event, EventKind
+from core.leads import (
+    Lead,
+)
+from core.notices import Notice, Template
+from core.ports import UnitOfWork
+from core.timers import Timer, TimerKind
+from core.usecase import UseCases, managers
+
+logger = logging.getLogger(__name__)
+
+
+class Timekeeping(UseCases):
+    """Use cases driven by the clock rather than by a person."""
+
+    async def fire_due_timers(self, limit: int = 100) -> int:
+        """Fire every timer that is due, each once; return how many fired."""
+        async with self.uow() as uow:
+            now = self.clock.now()
+            timers = await uow.timers.claim_due(now, limit)
+            for timer in timers:
+                await self._fire(uow, timer, now)
+            await uow.commit()
+        return len(timers)
+
+    async def next_timer_due(self) -> datetime | None:
+        """Tell when the next timer comes due."""
+        async with self.uow() as uow:
+            return await uow.timers.next_due()
+
+    async def _fire(self, uow: UnitOfWork, timer: Timer, now: datetime) -> None:
+        lead = await uow.leads.get(timer.lead_id) if timer.lead_id is not None else None
+        if lead is None or not lead.is_open or lead.first_attempt_at is not None:
+            return
+        if timer.kind is TimerKind.FIRST_RESPONSE_NUDGE and lead.owner_id is not None:
+            owner = await uow.members.get(lead.owner_id)
+            await uow.events.append(Event(lead.id, EventKind.FIRST_RESPONSE_NUDGED, now))
+            if owner is not None:
+                await uow.outbox.put(Notice(owner.chat_id, Template.FIRST_RESPONSE_NUDGE, lead.id))
+        elif timer.kind is TimerKind.FIRST_RESPONSE_BREACH:
+            await self._breach(uow, lead, timer, now)
+
+    async def _breach(self, uow: UnitOfWork, lead: Lead, timer: Timer, now: datetime) -> None:
+        await uow.events.append(
+            Event(
+                lead.id,
+                EventKind.FIRST_RESPONSE_BREACHED,
+                now,
+                data={"due_at": timer.due_at.isoformat()},
+            )
+        )
+        members = await uow.members.all()
+        chats = {m.chat_id for m in managers(members)}
+        chats |= {m.chat_id for m in members if m.id == lead.owner_id}
+        for chat_id in sorted(chats):
+            await uow.outbox.put(Notice(chat_id, Template.FIRST_RESPONSE_BREACH, lead.id))
+        logger.info("Lead %s broke the first-response norm", lead.id)

@@ -1,0 +1,24 @@
+"""The base of every group of use cases: a unit-of-work factory, a clock and the rules."""
+
+from collections.abc import Callable, Sequence
+
+from core.clock import Clock
+from core.ports import UnitOfWork
+from core.rules import Rules
+from core.team import Member
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class UseCases:
+    """Holds what every use case needs; the groups of use cases extend it."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, rules: Rules) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.rules = rules
+
+
+def managers(members: Sequence[Member]) -> list[Member]:
+    """Pick the active managers out of the team."""
+    return [m for m in members if m.is_manager]

@@ -4,12 +4,10 @@ import logging
 from datetime import datetime
 
 from core.events import Event, EventKind
-from core.leads import (
-    Lead,
-)
+from core.leads import Lead
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
-from core.timers import Timer, TimerKind
+from core.timers import Timer
 from core.usecase import UseCases, managers
 
 logger = logging.getLogger(__name__)
@@ -34,18 +32,38 @@ class Timekeeping(UseCases):
             return await uow.timers.next_due()
 
     async def _fire(self, uow: UnitOfWork, timer: Timer, now: datetime) -> None:
+        """Run the handler of a timer's kind: a method named `_on_<kind>` on this object.
+
+        Each group of use cases defines the handlers of the timers it arms, so adding a kind
+        of timer touches only that group's module.
+        """
+        handler = getattr(self, f"_on_{timer.kind.value}", None)
+        if handler is None:
+            logger.error("Timer %s has kind %s, which nothing handles", timer.id, timer.kind)
+            return
+        await handler(uow, timer, now)
+
+    async def _awaiting_first_response(self, uow: UnitOfWork, timer: Timer) -> Lead | None:
         lead = await uow.leads.get(timer.lead_id) if timer.lead_id is not None else None
         if lead is None or not lead.is_open or lead.first_attempt_at is not None:
-            return
-        if timer.kind is TimerKind.FIRST_RESPONSE_NUDGE and lead.owner_id is not None:
-            owner = await uow.members.get(lead.owner_id)
-            await uow.events.append(Event(lead.id, EventKind.FIRST_RESPONSE_NUDGED, now))
-            if owner is not None:
-                await uow.outbox.put(Notice(owner.chat_id, Template.FIRST_RESPONSE_NUDGE, lead.id))
-        elif timer.kind is TimerKind.FIRST_RESPONSE_BREACH:
-            await self._breach(uow, lead, timer, now)
+            return None
+        return lead
 
-    async def _breach(self, uow: UnitOfWork, lead: Lead, timer: Timer, now: datetime) -> None:
+    async def _on_first_response_nudge(self, uow: UnitOfWork, timer: Timer, now: datetime) -> None:
+        lead = await self._awaiting_first_response(uow, timer)
+        if lead is None or lead.owner_id is None:
+            return
+        owner = await uow.members.get(lead.owner_id)
+        await uow.events.append(Event(lead.id, EventKind.FIRST_RESPONSE_NUDGED, now))
+        if owner is not None:
+            await uow.outbox.put(Notice(owner.chat_id, Template.FIRST_RESPONSE_NUDGE, lead.id))
+
+    async def _on_first_response_breach(
+        self, uow: UnitOfWork, timer: Timer, now: datetime
+    ) -> None:
+        lead = await self._awaiting_first_response(uow, timer)
+        if lead is None:
+            return
         await uow.events.append(
             Event(
                 lead.id,

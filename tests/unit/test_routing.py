@@ -267,6 +267,12 @@ def test_weighted_interleaves_instead_of_giving_a_heavy_rep_a_batch() -> None:
     assert max(len(run) for run in runs) <= 2
 
 
+def test_weighted_with_equal_weights_goes_round_in_id_order() -> None:
+    team = [rep(3), rep(1), rep(2)]
+
+    assert owners(team, 6, WEIGHTED) == [1, 2, 3, 1, 2, 3]
+
+
 def test_rep_with_weight_zero_gets_nothing_while_others_are_there() -> None:
     team = [rep(1, weight=0), rep(2, weight=1)]
 

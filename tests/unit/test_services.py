@@ -367,6 +367,7 @@ async def test_tap_redraws_the_tapped_card_and_every_other_card_of_the_lead(
     services: Services, store: FakeStore, team: Team
 ) -> None:
     card = await new_lead(services, store)
+    store.add_card(card.id, team.anna.chat_id, CARD_MESSAGE)
     store.add_card(card.id, team.maria.chat_id, 900)
     already_said = len(store.notices)
 
@@ -772,6 +773,18 @@ async def test_invite_code_expires_after_a_week(
         joined = False
 
     assert joined is usable
+
+
+async def test_deactivated_rep_who_rejoins_is_the_same_member_again(
+    services: Services, store: FakeStore, team: Team, hire: Hire
+) -> None:
+    former = hire("Vera", active=False)
+    invite = await services.invite(team.maria.telegram_id)
+
+    member = await services.join(invite.code, former.telegram_id, "Vera B.", None)
+
+    assert (member.id, member.name, member.active) == (former.id, "Vera B.", True)
+    assert store.member(former.id).active
 
 
 async def test_unknown_invite_code_is_refused(services: Services, team: Team) -> None:

@@ -16,7 +16,14 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
+    noisy_loggers = (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "telegram.ext.Updater",
+        "alembic.runtime.plugins",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -29,8 +36,6 @@ def _settings() -> Settings:
 
 
 def _serve(settings: Settings) -> int:
-    from bot.app import serve
-
     if settings.telegram_token is None:
         print(
             "leadline: Setting LEADLINE_TELEGRAM_TOKEN is missing: "
@@ -38,6 +43,8 @@ def _serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.app import serve
+
     asyncio.run(serve(settings))
     return 0
 

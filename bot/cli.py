@@ -1,5 +1,7 @@
 """The `leadline` command: serve, migrate, check, and source management."""
 
+from __future__ import annotations
+
 import argparse
 import asyncio
 import logging

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,12 +20,15 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import leads, team
 from bot.cards import Renderer
+from bot.clockfile import FileClock
 from bot.dispatcher import Dispatcher
 from bot.runtime import attach
 from bot.settings import Settings
 from bot.timerloop import TimerLoop
 from core.calendar import BusinessCalendar, WeeklySchedule
 from core.clock import Clock, SystemClock
+from core.norms import parse_stall_norms
+from core.replies import Replies
 from core.routing import RoutingPolicy
 from core.rules import Rules
 from core.services import Services
@@ -36,17 +41,43 @@ from storage.unit_of_work import Signals, uow_factory
 logger = logging.getLogger(__name__)
 
 
+def calendar_from(settings: Settings) -> BusinessCalendar:
+    """Build the team's business calendar: hours, time zone, public holidays, extra dates."""
+    public_holidays: Container[date] = frozenset()
+    if settings.holidays_country:
+        public_holidays = holidays.country_holidays(
+            settings.holidays_country, subdiv=settings.holidays_subdivision
+        )
+    return BusinessCalendar(
+        ZoneInfo(settings.timezone),
+        WeeklySchedule.parse(settings.business_hours),
+        public_holidays,
+        extra_closed=settings.closed_dates,
+        extra_open=settings.open_dates,
+    )
+
+
 def rules_from(settings: Settings) -> Rules:
     """Turn settings into the team's rules."""
-    from datetime import timedelta
-
-    calendar = BusinessCalendar(ZoneInfo(settings.timezone), WeeklySchedule.always())
+    auto_reassign = settings.auto_reassign_minutes
     return Rules(
-        calendar=calendar,
+        calendar=calendar_from(settings),
         first_response=timedelta(minutes=settings.first_response_minutes),
         nudge_share=settings.nudge_share,
-        routing=RoutingPolicy(strategy=settings.routing_strategy),
+        routing=RoutingPolicy(
+            strategy=settings.routing_strategy, untaken_limit=settings.untaken_limit or None
+        ),
+        auto_reassign=timedelta(minutes=auto_reassign) if auto_reassign else None,
+        managers_chat_id=settings.managers_chat_id,
+        stall_norms=parse_stall_norms(settings.stall_days),
+        replies=Replies(settings.language, settings.after_hours_reply, settings.acknowledgment),
+        digest_at=settings.digest_at,
     )
+
+
+def clock_from(settings: Settings) -> Clock:
+    """Read time from the machine, or, for tests, shifted by the clock file's seconds."""
+    return FileClock(settings.clock_file) if settings.clock_file else SystemClock()
 
 
 @dataclass
@@ -60,6 +91,7 @@ class Runtime:
     dispatcher: Dispatcher
     timers: TimerLoop
     api: FastAPI
+    clock: Clock | None = None
 
 
 def build_services(
@@ -69,7 +101,8 @@ def build_services(
     engine = make_engine(settings.database_url)
     writer, _reader = session_factories(engine)
     signals = Signals()
-    services = Services(uow_factory(writer, signals), clock or SystemClock(), rules_from(settings))
+    clock = clock or clock_from(settings)
+    services = Services(uow_factory(writer, signals), clock, rules_from(settings))
     return engine, services, signals
 
 
@@ -77,7 +110,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Wire the whole process: storage, use cases, bot, dispatcher, timer loop and API."""
     if settings.telegram_token is None:
         raise ValueError("Setting LEADLINE_TELEGRAM_TOKEN is missing: get one from @BotFather.")
-    clock = clock or SystemClock()
+    clock = clock or clock_from(settings)
     engine, services, signals = build_services(settings, clock)
     writer, reader = session_factories(engine)
 
@@ -94,7 +127,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     leads.register(application)
     application.add_error_handler(on_error)
 
-    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules.calendar.tz)
+    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules)
     dispatcher = Dispatcher(OutboxStore(writer), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)
@@ -103,7 +136,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     api = create_api(
         services, phone_region=settings.phone_region, max_body_bytes=settings.max_body_bytes
     )
-    return Runtime(settings, engine, services, application, dispatcher, timers, api)
+    return Runtime(settings, engine, services, application, dispatcher, timers, api, clock)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,6 +187,7 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         access_log=False,
     )
     server = _QuietServer(config)
+    await runtime.services.ensure_routines()
     async with runtime.application as application:
         await application.start()
         await application.updater.start_polling(
@@ -164,6 +198,9 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
             asyncio.create_task(runtime.dispatcher.run(stop), name="outbox"),
             asyncio.create_task(runtime.timers.run(stop), name="timers"),
         ]
+        if isinstance(runtime.clock, FileClock):
+            moved = _clock_moved(runtime)
+            tasks.append(asyncio.create_task(runtime.clock.watch(moved, stop), name="clock"))
         logger.info(
             "Leadline serving: bot @%s, HTTP on %s:%s",
             application.bot.username,
@@ -177,6 +214,14 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         await application.updater.stop()
         await application.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _clock_moved(runtime: Runtime) -> Callable[[], None]:
+    def moved() -> None:
+        runtime.timers.wake()
+        runtime.dispatcher.wake()
+
+    return moved
 
 
 async def _until_stop_or_crash(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:

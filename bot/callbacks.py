@@ -22,6 +22,9 @@ _CODES: dict[Action, str] = {
     Action.LOSS_REASON: "lr",
     Action.BACK: "b",
     Action.ASSIGN: "a",
+    Action.TAKE: "t",
+    Action.TAKE_OVER: "m",
+    Action.REMIND_OWNER: "o",
 }
 _ACTIONS = {code: action for action, code in _CODES.items()}
 

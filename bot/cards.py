@@ -9,16 +9,18 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import alerts
 from bot.callbacks import encode
 from core.clock import Clock
 from core.events import EventKind
 from core.leads import LOSS_REASON_LABELS, Lead
 from core.notices import Template
 from core.ports import UnitOfWork
+from core.responding import reassign_candidates
+from core.rules import Rules
 from core.services import Action
 from core.team import Member, Role
 from storage.outbox import Pending
@@ -84,8 +86,10 @@ def _button(text: str, action: Action, lead: Lead, argument: str = "") -> Inline
     )
 
 
-def lead_buttons(lead: Lead, view: str = "") -> list[list[InlineKeyboardButton]]:
-    """Choose the buttons a lead's card offers in its current state."""
+def lead_buttons(
+    lead: Lead, view: str = "", viewer_id: int | None = None
+) -> list[list[InlineKeyboardButton]]:
+    """Choose the buttons a lead's card offers in its current state, to whoever looks."""
     if not lead.is_open:
         return []
     if view == "loss_reasons":
@@ -97,7 +101,10 @@ def lead_buttons(lead: Lead, view: str = "") -> list[list[InlineKeyboardButton]]
         return [*rows, [_button("↩️ Back", Action.BACK, lead)]]
     lose = _button("❌ Lost", Action.LOSE, lead)
     if lead.first_contact_at is None:
+        taking = viewer_id is not None and viewer_id == lead.owner_id and lead.taken_at is None
+        take = [[_button("🙋 Taking it", Action.TAKE, lead)]] if taking else []
         return [
+            *take,
             [
                 _button("✅ Reached", Action.REACHED, lead),
                 _button("📵 No answer", Action.NO_ANSWER, lead),
@@ -126,7 +133,6 @@ _HEADLINES = {
     Template.LEAD_ALERT: "🆕 <b>New lead for you</b>",
     Template.UNASSIGNED_ALERT: "⚠️ <b>Lead with no owner</b>",
     Template.FIRST_RESPONSE_NUDGE: "⏰ <b>This lead is still waiting for a first response</b>",
-    Template.FIRST_RESPONSE_BREACH: "🚨 <b>First-response norm broken</b>",
     Template.CARD: "",
 }
 
@@ -134,16 +140,21 @@ _HEADLINES = {
 class Renderer:
     """Turns outbox rows into Telegram messages, reading the lead as it is now."""
 
-    def __init__(self, read_uow: Callable[[], UnitOfWork], clock: Clock, tz: ZoneInfo) -> None:
+    def __init__(self, read_uow: Callable[[], UnitOfWork], clock: Clock, rules: Rules) -> None:
         self.read_uow = read_uow
         self.clock = clock
-        self.tz = tz
+        self.rules = rules
+        self.tz = rules.calendar.tz
 
     async def render(self, row: Pending) -> Rendered | None:
         """Draw one row; None when there is nothing left to say (the lead is gone)."""
         template = Template(row.template)
         if template is Template.TEXT:
             return Rendered(html.escape(str(row.data.get("text", ""))))
+        if template is Template.DIGEST:
+            return Rendered(alerts.digest_text(row.data))
+        if template is Template.MORNING_QUEUE:
+            return await self._queue(row)
         async with self.read_uow() as uow:
             lead = await uow.leads.get(row.lead_id) if row.lead_id else None
             if lead is None:
@@ -151,7 +162,39 @@ class Renderer:
             members = await uow.members.all()
             source = await uow.sources.get(lead.source_id) if lead.source_id else None
             reason = await self._unassigned_reason(uow, lead)
-        return self._draw(template, row, lead, members, source.name if source else None, reason)
+            loads = (
+                await uow.leads.open_counts_by_owner() if template in alerts.ESCALATIONS else {}
+            )
+        rendered = self._draw(
+            template, row, lead, members, source.name if source else None, reason
+        )
+        if template in alerts.ESCALATIONS and self._for_managers(row, members):
+            return self._escalation(rendered, lead, members, loads)
+        return rendered
+
+    def _for_managers(self, row: Pending, members: Sequence[Member]) -> bool:
+        viewer = next((m for m in members if m.chat_id == row.chat_id), None)
+        return row.data.get("for") == "managers" or (viewer is not None and viewer.is_manager)
+
+    def _escalation(
+        self, rendered: Rendered, lead: Lead, members: Sequence[Member], loads: dict[int, int]
+    ) -> Rendered:
+        if not lead.is_open:
+            return Rendered(rendered.text)
+        owner = next((m for m in members if m.id == lead.owner_id), None)
+        candidates = reassign_candidates(members, lead, loads, self.rules, self.clock.now())
+        rows = alerts.escalation_buttons(lead, candidates, owner)
+        return Rendered(rendered.text, InlineKeyboardMarkup(rows))
+
+    async def _queue(self, row: Pending) -> Rendered:
+        items = [(int(lead_id), str(why)) for lead_id, why in row.data.get("items", [])]
+        async with self.read_uow() as uow:
+            entries = []
+            for lead_id, why in items:
+                lead = await uow.leads.get(lead_id)
+                if lead is not None:
+                    entries.append((lead, why))
+        return Rendered(alerts.queue_text(entries, self.tz, self.clock.now()))
 
     async def _unassigned_reason(self, uow: UnitOfWork, lead: Lead) -> str:
         if lead.owner_id is not None:
@@ -174,11 +217,13 @@ class Renderer:
         if template is Template.INQUIRY_REPEATED:
             words = html.escape(str(row.data.get("message", "")))
             return Rendered(f"🔁 <b>Lead #{lead.id} wrote again</b>\n<i>{words}</i>")
-        headline = _HEADLINES.get(template, "")
+        now = self.clock.now()
+        headline = alerts.headline(template, lead, row.data, self.rules.calendar, now)
+        headline = _HEADLINES.get(template, "") if headline is None else headline
         if reason:
             headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))
         text = "\n\n".join(filter(None, [headline, body]))
-        rows = lead_buttons(lead, str(row.data.get("view", "")))
+        rows = lead_buttons(lead, str(row.data.get("view", "")), viewer.id if viewer else None)
         if (
             viewer is not None
             and viewer.is_manager

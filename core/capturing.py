@@ -1,7 +1,7 @@
 """Capturing inquiries: every inquiry becomes a lead at once, or an event on the lead it repeats.
 
-A new lead is routed, its first-response timers armed and its owner's alert queued in
-the same transaction that stores it.
+A new lead is routed, its first-response and stall timers armed, its owner's alert and
+the prospect's auto-reply queued in the same transaction that stores it.
 """
 
 import logging
@@ -19,14 +19,16 @@ from core.leads import (
 )
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
+from core.replies import auto_reply
+from core.responding import Responding
+from core.routing import STATE_KEY as ROUTING_STATE_KEY
 from core.routing import LeadFacts, route
+from core.shifts import shift_openings
 from core.sources import Source, hash_token, new_token
-from core.timers import Timer, TimerKind
-from core.usecase import UseCases, managers
+from core.stalls import first_stall_check
+from core.usecase import managers
 
 logger = logging.getLogger(__name__)
-
-ROUTING_STATE_KEY = "routing"
 
 
 class Outcome(StrEnum):
@@ -45,9 +47,10 @@ class Captured:
     outcome: Outcome
     owner_id: int | None = None
     after_hours: bool = False
+    reply: str | None = None
 
 
-class Capturing(UseCases):
+class Capturing(Responding):
     """Use cases that take inquiries in and manage their sources."""
 
     async def capture(self, inquiry: Inquiry, idempotency_key: str | None = None) -> Captured:
@@ -130,8 +133,29 @@ class Capturing(UseCases):
         previous_owner = await uow.leads.last_owner_of_contact(lead.phone, lead.email)
         await self._distribute(uow, lead, now, previous_owner)
         await self._arm_first_response(uow, lead, now)
+        stall_check = first_stall_check(self.rules, lead)
+        if stall_check is not None:
+            await uow.timers.arm(stall_check)
+        reply = await self._auto_reply(uow, lead, now)
         await uow.leads.save(lead)
-        return Captured(lead.id, Outcome.CREATED, lead.owner_id, lead.after_hours)
+        return Captured(lead.id, Outcome.CREATED, lead.owner_id, lead.after_hours, reply)
+
+    async def _auto_reply(self, uow: UnitOfWork, lead: Lead, now: datetime) -> str | None:
+        """Tell the prospect the inquiry is in and when to expect a rep, through its channel.
+
+        A prospect in Telegram gets it from the bot; for the HTTP API it goes back in the
+        answer, for the form to show.
+        """
+        norm = await self._first_response_norm(uow, lead)
+        text = auto_reply(self.rules.replies, self.rules.calendar, now, norm)
+        if text is None:
+            return None
+        if lead.telegram_chat_id is not None:
+            notice = Notice(lead.telegram_chat_id, Template.TEXT, lead.id, {"text": text})
+            await uow.outbox.put(notice)
+        data = {"text": text, "after_hours": lead.after_hours}
+        await uow.events.append(Event(lead.id, EventKind.AUTO_REPLIED, now, data=data))
+        return text
 
     async def _distribute(
         self,
@@ -142,7 +166,13 @@ class Capturing(UseCases):
         actor: int | None = None,
     ) -> None:
         members = await uow.members.all()
-        facts = LeadFacts(lead.product, lead.region, lead.value, previous_owner)
+        facts = LeadFacts(
+            lead.product,
+            lead.region,
+            lead.value,
+            previous_owner,
+            shift_openings=shift_openings(members, self.rules.calendar, now),
+        )
         state = await uow.state.get(ROUTING_STATE_KEY) or {}
         loads = await uow.leads.open_counts_by_owner()
         today = now.astimezone(self.rules.calendar.tz).date()
@@ -160,14 +190,6 @@ class Capturing(UseCases):
         await uow.events.append(lead.assign(owner.id, now, decision.reason, actor))
         await uow.outbox.put(Notice(owner.chat_id, Template.LEAD_ALERT, lead.id))
         logger.info("Lead %s assigned to member %s: %s", lead.id, owner.id, decision.reason)
-
-    async def _arm_first_response(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
-        calendar = self.rules.calendar
-        norm = self.rules.first_response
-        due = calendar.add_business_time(now, norm)
-        nudge = calendar.add_business_time(now, norm * self.rules.nudge_share)
-        await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_NUDGE, nudge, lead.id))
-        await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_BREACH, due, lead.id))
 
     async def _owner_or_manager_chats(self, uow: UnitOfWork, lead: Lead) -> list[int]:
         if lead.owner_id is not None:

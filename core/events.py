@@ -21,6 +21,12 @@ class EventKind(StrEnum):
     NOTE_ADDED = "note_added"
     FIRST_RESPONSE_NUDGED = "first_response_nudged"
     FIRST_RESPONSE_BREACHED = "first_response_breached"
+    FIRST_RESPONSE_CLEARED = "first_response_cleared"
+    TAKEN = "taken"
+    OWNER_REMINDED = "owner_reminded"
+    AUTO_REPLIED = "auto_replied"
+    STALLED = "stalled"
+    STALL_CLEARED = "stall_cleared"
 
 
 @dataclass

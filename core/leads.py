@@ -117,6 +117,7 @@ class Lead:
     id: int | None = None
     owner_id: int | None = None
     assigned_at: datetime | None = None
+    taken_at: datetime | None = None
     stage: str = NEW
     temperature: Temperature | None = None
     attempts: int = 0
@@ -167,6 +168,7 @@ class Lead:
         previous = self.owner_id
         self.owner_id = owner_id
         self.assigned_at = now
+        self.taken_at = None
         return self._event(
             EventKind.ASSIGNED, now, actor, owner_id=owner_id, previous=previous, reason=reason
         )
@@ -178,10 +180,16 @@ class Lead:
         self.assigned_at = None
         return self._event(EventKind.UNASSIGNED, now, None, previous=previous, reason=reason)
 
+    def take(self, now: datetime, actor: int, **measures: object) -> Event:
+        """Record that the owner has seen the alert and is on it ("Taking it")."""
+        self.taken_at = now
+        return self._event(EventKind.TAKEN, now, actor, **measures)
+
     def record_attempt(self, outcome: ContactOutcome, now: datetime, actor: int) -> Event:
-        """Log one attempt to reach the prospect."""
+        """Log one attempt to reach the prospect; the first one also counts as taking it."""
         self.attempts += 1
         self.first_attempt_at = self.first_attempt_at or now
+        self.taken_at = self.taken_at or now
         if outcome is ContactOutcome.REACHED:
             self.first_contact_at = self.first_contact_at or now
             if self.stage == NEW:

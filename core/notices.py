@@ -19,6 +19,10 @@ class Template(StrEnum):
     INQUIRY_REPEATED = "inquiry_repeated"
     FIRST_RESPONSE_NUDGE = "first_response_nudge"
     FIRST_RESPONSE_BREACH = "first_response_breach"
+    OWNER_REMINDER = "owner_reminder"
+    STALL_ALERT = "stall_alert"
+    MORNING_QUEUE = "morning_queue"
+    DIGEST = "digest"
     TEXT = "text"
 
 

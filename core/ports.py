@@ -48,6 +48,18 @@ class LeadRepository(Protocol):
         """Count open leads per owner."""
         ...
 
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """List a rep's open leads, oldest first, without locking them."""
+        ...
+
+    async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
+        """List the leads that arrived in [start, end), oldest first, without locking them."""
+        ...
+
+    async def count_open_unassigned(self) -> int:
+        """Count open leads that have no owner."""
+        ...
+
 
 class MemberRepository(Protocol):
     """The team."""
@@ -92,6 +104,10 @@ class SourceRepository(Protocol):
         """Load a source by id."""
         ...
 
+    async def save(self, source: Source) -> None:
+        """Write back a changed source (its norm, whether it is active)."""
+        ...
+
 
 class EventLog(Protocol):
     """The append-only history of every lead."""
@@ -106,6 +122,12 @@ class EventLog(Protocol):
 
     async def last_of_kind(self, lead_id: int, kind: EventKind) -> Event | None:
         """Find the most recent event of a kind for a lead."""
+        ...
+
+    async def between(
+        self, start: datetime, end: datetime, kinds: Sequence[EventKind]
+    ) -> Sequence[Event]:
+        """List the events of some kinds that happened in [start, end), oldest first."""
         ...
 
 
@@ -126,6 +148,10 @@ class TimerRepository(Protocol):
 
     async def next_due(self) -> datetime | None:
         """Tell when the earliest pending timer is due."""
+        ...
+
+    async def pending_for_team(self) -> Sequence[Timer]:
+        """List the pending timers that belong to no lead (openings, digests)."""
         ...
 
 

@@ -1,8 +1,10 @@
 """Routing: who gets a new lead, as a chain of filters and then a pick.
 
 The chain is: members who can take leads at all (reps, active, not paused or on
-leave), who serve the lead's product and region, who are under their capacity, and
-who are senior enough when the lead's value passes the threshold. A returning contact
+leave), who have not let too many alerts in a row go untaken, who serve the lead's
+product and region, who are under their capacity, who are senior enough when the
+lead's value passes the threshold, and who are on shift now (or, when nobody is, whose
+shift starts first). A returning contact
 goes back to its previous owner when that rep is still eligible. Among the rest one
 strategy picks: round robin (fair over time, its cursor kept in the database), least
 loaded (open leads relative to capacity), or weighted (smooth weighted round robin, so
@@ -13,12 +15,15 @@ Every decision carries a reason in words, which becomes part of the lead's histo
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from core.team import Member, Role
+
+STATE_KEY = "routing"
+"""Where the pick keeps its state (the round-robin cursor, the weighted counters)."""
 
 
 class Strategy(StrEnum):
@@ -37,6 +42,7 @@ class RoutingPolicy:
     senior_value_threshold: Decimal | None = None
     senior_tier: int = 1
     prefer_previous_owner: bool = True
+    untaken_limit: int | None = 3
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class LeadFacts:
     value: Decimal | None = None
     previous_owner_id: int | None = None
     exclude: frozenset[int] = frozenset()
+    shift_openings: Mapping[int, datetime] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,9 @@ def _filters(facts: LeadFacts, loads: Mapping[int, int], policy: RoutingPolicy, 
     """Yield (words for a rejection, predicate) in the order they are applied."""
     yield "no rep is available", lambda m: m.role is Role.REP and m.is_available(today)
     yield "a rep was excluded", lambda m: m.id not in facts.exclude
+    if policy.untaken_limit is not None:
+        limit = policy.untaken_limit
+        yield "every rep has left alerts untaken", lambda m: m.untaken_alerts < limit
     yield f"no rep for product {facts.product}", lambda m: _matches(facts.product, m.products)
     yield f"no rep for region {facts.region}", lambda m: _matches(facts.region, m.regions)
     yield (
@@ -96,7 +106,16 @@ def eligible(
         if not remaining:
             return [], rejection
         pool = remaining
-    return pool, ""
+    return _first_on_shift(pool, facts.shift_openings), ""
+
+
+def _first_on_shift(pool: list[Member], openings: Mapping[int, datetime]) -> list[Member]:
+    """Keep the reps whose shift is open now, or else opens first; all when none is known."""
+    known = [openings[m.id] for m in pool if m.id in openings]
+    if not known:
+        return pool
+    first = min(known)
+    return [m for m in pool if openings.get(m.id) == first]
 
 
 def _round_robin(pool: list[Member], state: Mapping[str, Any]) -> tuple[Member, dict[str, Any]]:

@@ -31,6 +31,8 @@ class Member:
     weight: int = 1
     tier: int = 0
     joined_at: datetime | None = None
+    shift: str | None = None
+    untaken_alerts: int = 0
 
     @property
     def is_manager(self) -> bool:

@@ -22,9 +22,9 @@ from core.leads import (
 )
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
+from core.responding import Responding
+from core.stalls import clear_stall
 from core.team import Member, Role
-from core.timers import FIRST_RESPONSE_TIMERS
-from core.usecase import UseCases
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,9 @@ class Action(StrEnum):
     LOSS_REASON = "loss_reason"
     BACK = "back"
     ASSIGN = "assign"
+    TAKE = "take"
+    TAKE_OVER = "take_over"
+    REMIND_OWNER = "remind_owner"
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,10 @@ _OUTCOMES = {
 _TEMPERATURES = {Action.HOT: Temperature.HOT, Action.WARM: Temperature.WARM}
 
 
-_OUTCOMES = {
-    Action.REACHED: ContactOutcome.REACHED,
-    Action.NO_ANSWER: ContactOutcome.NO_ANSWER,
-}
-_TEMPERATURES = {Action.HOT: Temperature.HOT, Action.WARM: Temperature.WARM}
+MANAGER_ACTIONS = frozenset({Action.ASSIGN, Action.TAKE_OVER, Action.REMIND_OWNER})
 
 
-class Working(UseCases):
+class Working(Responding):
     """Use cases behind the buttons on a lead card."""
 
     async def tap(self, tap: Tap) -> Done:
@@ -91,14 +90,17 @@ class Working(UseCases):
         """
         async with self.uow() as uow:
             lead, member = await self._lead_for_actor(uow, tap.lead_id, tap.telegram_id)
-            if tap.action is Action.ASSIGN and not member.is_manager:
-                raise NotAManager("Only a manager can assign leads.")
+            if tap.action in MANAGER_ACTIONS and not member.is_manager:
+                raise NotAManager("Only a manager can assign leads or remind their owners.")
             if tap.version != lead.version:
                 await self._redraw(uow, lead, tap)
                 await uow.commit()
                 raise StaleAction(await self._what_changed(uow, lead))
 
             summary = await self._apply(uow, lead, member, tap)
+            await self._note_acted(uow, member)
+            if lead.version != tap.version:
+                await clear_stall(uow, lead, self.clock.now())
             await uow.leads.save(lead)
             await self._redraw(uow, lead, tap)
             await uow.commit()
@@ -126,7 +128,7 @@ class Working(UseCases):
             raise StaleAction(f"Lead #{lead.id} is already closed as {lead.stage}.")
         if action in _OUTCOMES:
             await uow.events.append(lead.record_attempt(_OUTCOMES[action], now, member.id))
-            await uow.timers.cancel(lead.id, FIRST_RESPONSE_TIMERS)
+            await self._settle_first_response(uow, lead, now, "attempt")
             return "Reached: now rate the lead." if action is Action.REACHED else "Attempt logged."
         if action in _TEMPERATURES:
             await uow.events.append(lead.qualify(_TEMPERATURES[action], now, member.id))
@@ -137,10 +139,16 @@ class Working(UseCases):
         if action is Action.LOSS_REASON:
             reason = _loss_reason(tap.argument)
             await uow.events.append(lead.lose(reason, now, member.id))
-            await uow.timers.cancel(lead.id, FIRST_RESPONSE_TIMERS)
+            await self._settle_first_response(uow, lead, now, "closed")
             return f"Lost: {LOSS_REASON_LABELS[reason].lower()}."
         if action is Action.ASSIGN:
             return await self._reassign(uow, lead, member, tap.argument, now)
+        if action is Action.TAKE:
+            return await self._take(uow, lead, member, now)
+        if action is Action.TAKE_OVER:
+            return await self._take_over(uow, lead, member, now)
+        if action is Action.REMIND_OWNER:
+            return await self._remind_owner(uow, lead, member, now)
         return "Pick a loss reason." if action is Action.LOSE else "Back to the lead."
 
     async def _reassign(
@@ -152,6 +160,7 @@ class Working(UseCases):
         previous = lead.owner_id
         await uow.events.append(lead.assign(target.id, now, "assigned by a manager", manager.id))
         await uow.outbox.put(Notice(target.chat_id, Template.LEAD_ALERT, lead.id))
+        await self._restart_first_response(uow, lead, now)
         if previous is not None and previous != target.id:
             old = await uow.members.get(previous)
             if old is not None:

@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.tables import CardRow, OutboxRow
 
 CARD_TEMPLATES = frozenset(
-    {"lead_alert", "card", "unassigned_alert", "first_response_nudge", "first_response_breach"}
+    {
+        "lead_alert",
+        "card",
+        "unassigned_alert",
+        "first_response_nudge",
+        "first_response_breach",
+        "owner_reminder",
+        "stall_alert",
+    }
 )
 
 

@@ -71,6 +71,8 @@ class MemberRow(Base):
     weight: Mapped[int] = mapped_column(default=1)
     tier: Mapped[int] = mapped_column(default=0)
     joined_at: Mapped[datetime | None]
+    shift: Mapped[str | None] = mapped_column(sa.String(200))
+    untaken_alerts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class SourceRow(Base):
@@ -82,6 +84,7 @@ class SourceRow(Base):
     channel: Mapped[str] = mapped_column(sa.String(20), default="api")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    first_response_seconds: Mapped[int | None]
 
 
 class LeadRow(Base):
@@ -107,6 +110,7 @@ class LeadRow(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     assigned_at: Mapped[datetime | None]
+    taken_at: Mapped[datetime | None]
     stage: Mapped[str] = mapped_column(sa.String(40), default="new")
     temperature: Mapped[str | None] = mapped_column(sa.String(10))
     attempts: Mapped[int] = mapped_column(default=0)

@@ -3,7 +3,6 @@
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +14,7 @@ from bot.cards import Renderer
 from bot.dispatcher import Dispatcher, RateLimits
 from core.clock import SystemClock
 from core.notices import Notice, Template
+from core.rules import Rules
 from storage.database import session_factories
 from storage.outbox import OutboxStore
 from storage.unit_of_work import Signals, uow_factory
@@ -70,7 +70,7 @@ async def running(
     # As many connections as the application's bot has, so sends are not queued client-side.
     request = HTTPXRequest(connection_pool_size=64)
     bot = Bot(TOKEN, base_url=f"{fake_telegram.base_url}/bot", request=request)
-    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), ZoneInfo("UTC"))
+    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), Rules())
     dispatcher = Dispatcher(OutboxStore(writer), bot, renderer, SystemClock(), limits)
     stop = asyncio.Event()
     async with bot:

@@ -350,6 +350,22 @@ class FakeLeads(_Repository):
                 counts[lead.owner_id] = counts.get(lead.owner_id, 0) + 1
         return counts
 
+    def _oldest_first(self, keep: Callable[[Lead], bool]) -> list[Lead]:
+        leads = (lead for lead in self.working.leads.values() if keep(lead))
+        return [_copy(lead) for lead in sorted(leads, key=lambda x: (x.created_at, x.id))]
+
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """List a rep's open leads, oldest first."""
+        return self._oldest_first(lambda lead: lead.is_open and lead.owner_id == owner_id)
+
+    async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
+        """List the leads that arrived in [start, end), oldest first."""
+        return self._oldest_first(lambda lead: start <= lead.created_at < end)
+
+    async def count_open_unassigned(self) -> int:
+        """Count open leads that have no owner."""
+        return len(self._oldest_first(lambda lead: lead.is_open and lead.owner_id is None))
+
 
 class FakeMembers(_Repository):
     """The team."""
@@ -404,6 +420,10 @@ class FakeSources(_Repository):
         """Load a source by id."""
         return _copy(self.working.sources.get(source_id))
 
+    async def save(self, source: Source) -> None:
+        """Write back a changed source."""
+        self.keep("sources", source.id, source)
+
 
 class FakeEvents(_Repository):
     """The append-only history."""
@@ -422,6 +442,15 @@ class FakeEvents(_Repository):
         """Find the most recent event of a kind for a lead."""
         matching = [event for event in await self.for_lead(lead_id) if event.kind is kind]
         return matching[-1] if matching else None
+
+    async def between(
+        self, start: datetime, end: datetime, kinds: Sequence[EventKind]
+    ) -> Sequence[Event]:
+        """List the events of some kinds that happened in [start, end), oldest first."""
+        found = (
+            e for e in self.working.events.values() if e.kind in kinds and start <= e.at < end
+        )
+        return [_copy(e) for e in sorted(found, key=lambda e: (e.at, e.id))]
 
 
 class FakeTimers(_Repository):
@@ -469,6 +498,16 @@ class FakeTimers(_Repository):
             row.timer.due_at for row in self.working.timers.values() if row.status == PENDING
         ]
         return min(pending, default=None)
+
+    async def pending_for_team(self) -> Sequence[Timer]:
+        """List the pending timers that belong to no lead, earliest first."""
+        rows = [
+            row
+            for row in self.working.timers.values()
+            if row.status == PENDING and row.timer.lead_id is None
+        ]
+        rows.sort(key=lambda row: (row.timer.due_at, row.timer.id))
+        return [_copy(row.timer) for row in rows]
 
 
 def _still_pending(row: StoredTimer | None) -> bool:

@@ -1,0 +1,67 @@
+"""A clock that end-to-end tests can move: the machine's clock plus seconds read from a file.
+
+For testing only. With `LEADLINE_CLOCK_FILE` set, `leadline serve` reads the time as the
+machine's clock plus the number of seconds written in that file (0 when the file is
+missing or empty). The file is looked at on every reading and watched in the
+background, so when a test writes a new offset the timer loop and the dispatcher are
+woken at once, and a timer that the jump made due fires without waiting.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from core.clock import ShiftedClock
+
+logger = logging.getLogger(__name__)
+
+WATCH_INTERVAL = 0.05
+
+
+class FileClock(ShiftedClock):
+    """The machine's clock moved by the seconds written in a file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self.reload()
+
+    def now(self) -> datetime:
+        """Return the machine's moment plus the offset the file holds now."""
+        self.reload()
+        return super().now()
+
+    def reload(self) -> bool:
+        """Read the file again if it changed; tell whether the offset moved."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            stamp, text = None, ""
+        else:
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            if stamp == self._stamp:
+                return False
+            text = self.path.read_text().strip()
+        self._stamp = stamp
+        offset = timedelta(seconds=float(text or 0))
+        if offset == self.offset:
+            return False
+        self.offset = offset
+        logger.info("Clock moved: now %s ahead of the machine", offset)
+        return True
+
+    async def watch(self, moved: Callable[[], None], stop: asyncio.Event) -> None:
+        """Call `moved` whenever the offset changes, until `stop` is set."""
+        announced = self.offset
+        while not stop.is_set():
+            self.reload()
+            if self.offset != announced:
+                announced = self.offset
+                moved()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), WATCH_INTERVAL)

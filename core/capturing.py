@@ -6,7 +6,7 @@ the prospect's auto-reply queued in the same transaction that stores it.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import (
@@ -215,6 +215,24 @@ class Capturing(Responding):
             await uow.commit()
         logger.info("Source %s (%s) created", source.id, name)
         return source, token
+
+    async def set_source_norm(self, name: str, minutes: float | None) -> Source:
+        """Give a source its own first-response norm in minutes, or None for the team's.
+
+        Raises:
+            InvalidInquiry: no source has that name, or the norm is not above zero.
+        """
+        if minutes is not None and minutes <= 0:
+            raise InvalidInquiry("norm", "A first-response norm must be more than zero minutes.")
+        async with self.uow() as uow:
+            source = await uow.sources.by_name(name.strip())
+            if source is None:
+                raise InvalidInquiry("name", f"No source is named {name!r}.")
+            source.first_response = None if minutes is None else timedelta(minutes=minutes)
+            await uow.sources.save(source)
+            await uow.commit()
+        logger.info("Source %s has the norm %s", source.id, source.first_response or "of the team")
+        return source
 
     async def source_for_token(self, token: str) -> Source | None:
         """Find the active source a token belongs to."""

@@ -154,6 +154,10 @@ class TimerRepository(Protocol):
         """List the pending timers that belong to no lead (openings, digests)."""
         ...
 
+    async def cancel_for_team(self, kinds: Sequence[TimerKind]) -> int:
+        """Cancel the pending team timers of some kinds; return how many."""
+        ...
+
 
 class Outbox(Protocol):
     """Messages waiting to be said in Telegram."""

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from core.calendar import BusinessCalendar
+from core.errors import MemberNotFound
 from core.events import EventKind
 from core.leads import Lead
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
-from core.shifts import calendar_of, opening_after, opens_at
+from core.shifts import calendar_of, check_shift, opening_after, opens_at
 from core.team import Member, Role
 from core.timers import Timer, TimerKind
 from core.usecase import UseCases, manager_chats
@@ -80,6 +81,26 @@ class Routines(UseCases):
             if TimerKind.DIGEST not in pending:
                 await self._arm_digest(uow, now)
             await uow.commit()
+
+    async def set_shift(self, telegram_id: int, shift: str | None) -> Member:
+        """Give a rep their own working hours (schedule text), or None for the team's.
+
+        Raises:
+            MemberNotFound: nobody on the team has that Telegram account.
+            ScheduleError: the text is not a schedule.
+        """
+        text = check_shift(shift) if shift else None
+        async with self.uow() as uow:
+            member = await uow.members.by_telegram_id(telegram_id)
+            if member is None:
+                raise MemberNotFound(f"Nobody on the team has Telegram id {telegram_id}.")
+            member.shift = text
+            await uow.members.save(member)
+            await uow.timers.cancel_for_team([TimerKind.OPENING])
+            await self._arm_opening(uow, await uow.members.all(), self.clock.now())
+            await uow.commit()
+        logger.info("Member %s works %s", member.id, text or "the team's hours")
+        return member
 
     # queues at each opening --------------------------------------------------------------
 

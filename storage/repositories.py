@@ -533,6 +533,20 @@ class SqlTimers:
         rows = (await self.session.execute(query)).scalars()
         return [_timer(row) for row in rows]
 
+    async def cancel_for_team(self, kinds: Sequence[TimerKind]) -> int:
+        """Cancel the pending team timers of some kinds."""
+        statement = (
+            sa.update(TimerRow)
+            .where(
+                TimerRow.lead_id.is_(None),
+                TimerRow.status == "pending",
+                TimerRow.kind.in_([kind.value for kind in kinds]),
+            )
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).rowcount
+
 
 def _timer(row: TimerRow) -> Timer:
     return Timer(TimerKind(row.kind), row.due_at, row.lead_id, dict(row.data or {}), row.id)

@@ -509,6 +509,17 @@ class FakeTimers(_Repository):
         rows.sort(key=lambda row: (row.timer.due_at, row.timer.id))
         return [_copy(row.timer) for row in rows]
 
+    async def cancel_for_team(self, kinds: Sequence[TimerKind]) -> int:
+        """Cancel the pending team timers of some kinds; return how many."""
+        rows = [
+            row
+            for row in self.working.timers.values()
+            if row.timer.lead_id is None and row.status == PENDING and row.timer.kind in kinds
+        ]
+        for row in rows:
+            self.keep("timers", row.timer.id, StoredTimer(row.timer, CANCELLED))
+        return len(rows)
+
 
 def _still_pending(row: StoredTimer | None) -> bool:
     """Tell whether a timer is pending in the store; one armed in this unit of work is."""

@@ -207,7 +207,8 @@ class Responding(UseCases):
         if owner is not None and lead.taken_at is None:
             await self._count_untaken(uow, owner, members)
         if self.rules.auto_reassign is not None and owner is not None:
-            due = self.rules.calendar.add_business_time(now, self.rules.auto_reassign)
+            start = timer.due_at
+            due = self.rules.calendar.add_business_time(start, self.rules.auto_reassign)
             data = {"owner_id": owner.id}
             await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_REASSIGN, due, lead.id, data))
         logger.info("Lead %s broke the first-response norm", lead.id)

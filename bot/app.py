@@ -128,7 +128,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     application.add_error_handler(on_error)
 
     renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules)
-    dispatcher = Dispatcher(OutboxStore(writer), application.bot, renderer, clock)
+    dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)
     signals.timers.append(timers.timer_armed)

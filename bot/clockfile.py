@@ -2,15 +2,15 @@
 
 For testing only. With `LEADLINE_CLOCK_FILE` set, `leadline serve` reads the time as the
 machine's clock plus the number of seconds written in that file (0 when the file is
-missing or empty). The file is looked at on every reading and watched in the
-background, so when a test writes a new offset the timer loop and the dispatcher are
-woken at once, and a timer that the jump made due fires without waiting.
+missing or empty). The file is read again on every reading of the clock (a few bytes;
+this is for tests) and watched in the background, so when a test writes a new offset
+the timer loop and the dispatcher are woken at once, and a timer that the jump made due
+fires without waiting.
 """
 
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,6 @@ class FileClock(ShiftedClock):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
-        self._stamp: tuple[int, int] | None = None
         self.reload()
 
     def now(self) -> datetime:
@@ -37,18 +36,16 @@ class FileClock(ShiftedClock):
         return super().now()
 
     def reload(self) -> bool:
-        """Read the file again if it changed; tell whether the offset moved."""
+        """Read the file again; tell whether the offset moved."""
         try:
-            stat = os.stat(self.path)
-        except FileNotFoundError:
-            stamp, text = None, ""
-        else:
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if stamp == self._stamp:
-                return False
             text = self.path.read_text().strip()
-        self._stamp = stamp
-        offset = timedelta(seconds=float(text or 0))
+        except FileNotFoundError:
+            text = ""
+        try:
+            offset = timedelta(seconds=float(text or 0))
+        except ValueError:
+            logger.warning("Clock file %s holds %r, not seconds; clock kept", self.path, text)
+            return False
         if offset == self.offset:
             return False
         self.offset = offset

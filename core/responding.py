@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 OWNER = "owner"
 MANAGERS = "managers"
+_BREACHED = EventKind.FIRST_RESPONSE_BREACHED
+_STALL = TimerKind.STALL_CHECK
 
 
 def _seconds(delta: timedelta) -> int:
@@ -76,7 +78,8 @@ class Responding(UseCases):
         self, uow: UnitOfWork, lead: Lead, now: datetime, how: str
     ) -> None:
         """Stop the clocks once a lead got its first attempt or closed; clear a breach."""
-        await uow.timers.cancel(lead.id, FIRST_RESPONSE_TIMERS)
+        moot = FIRST_RESPONSE_TIMERS if lead.is_open else (*FIRST_RESPONSE_TIMERS, _STALL)
+        await uow.timers.cancel(lead.id, moot)
         breach = await uow.events.last_of_kind(lead.id, EventKind.FIRST_RESPONSE_BREACHED)
         if breach is None:
             return
@@ -296,9 +299,6 @@ class Responding(UseCases):
         decision = route(members, facts, loads, self.rules.routing, state, today)
         await uow.state.put(ROUTING_STATE_KEY, decision.state)
         return decision
-
-
-_BREACHED = EventKind.FIRST_RESPONSE_BREACHED
 
 
 def reassign_candidates(

@@ -146,6 +146,8 @@ class Routines(UseCases):
         await uow.timers.arm(Timer(TimerKind.DIGEST, due))
 
     async def _on_digest(self, uow: UnitOfWork, timer: Timer, now: datetime) -> None:
+        if self.rules.digest_at is None:
+            return  # armed before the digest was switched off
         tz = self.rules.calendar.tz
         day = timer.due_at.astimezone(tz).date() - timedelta(days=1)
         members = await uow.members.all()

@@ -145,7 +145,7 @@ async def test_taking_it_records_time_to_take_in_business_and_wall_time(
         id=store.events_of(lead.id)[-1].id,
     )
     # Taking it is not a contact: the norm still runs to the first attempt.
-    assert (BREACH, datetime(2026, 12, 3, 9, 10, tzinfo=BERLIN)) in store.pending_timers(lead.id)
+    assert (BREACH, datetime(2026, 12, 3, 9, 5, tzinfo=BERLIN)) in store.pending_timers(lead.id)
 
 
 async def test_only_the_owner_can_take_a_lead(

@@ -15,7 +15,11 @@ class Role(StrEnum):
 
 @dataclass
 class Member:
-    """A person on the team, known by their Telegram account."""
+    """A person on the team, known by their Telegram account.
+
+    `shift` is their own working hours as schedule text in the team's time zone (None: the
+    team's hours); `untaken_alerts` counts new-lead alerts they left untaken in a row.
+    """
 
     telegram_id: int
     name: str

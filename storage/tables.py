@@ -209,3 +209,39 @@ class StateRow(Base):
 
     key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SpendRow(Base):
+    __tablename__ = "spend"
+    __table_args__ = (sa.Index("ix_spend_dates", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("sources.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime]
+
+
+class WebhookRow(Base):
+    """One signed JSON event waiting for (or delivered to) one webhook URL."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        sa.Index("ix_webhook_pending", "status", "id"),
+        sa.Index("ix_webhook_lead", "url", "lead_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"))
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id"))
+    name: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)

@@ -50,7 +50,7 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-async def _with_services(settings: Settings, work):  # noqa: ANN001, ANN202
+async def _with_services(settings: Settings, work):
     from bot.app import build_services
     from storage.migrate import upgrade_async
 
@@ -65,7 +65,7 @@ async def _with_services(settings: Settings, work):  # noqa: ANN001, ANN202
 def _source_add(settings: Settings, name: str, channel: str) -> int:
     from core.errors import InvalidInquiry
 
-    async def work(services):  # noqa: ANN001, ANN202
+    async def work(services):
         return await services.add_source(name, channel)
 
     try:
@@ -79,7 +79,7 @@ def _source_add(settings: Settings, name: str, channel: str) -> int:
 
 
 def _check(settings: Settings) -> int:
-    async def work(services):  # noqa: ANN001, ANN202
+    async def work(services):
         await services.ping()
 
     problems = []

@@ -39,8 +39,9 @@ Definitions
   deal is spend / deals, per source.
 """
 
+import bisect
+import functools
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,19 @@ from core.events import Event, EventKind
 from core.leads import CLOSED_STAGES, CONTACTED, DEFAULT_STAGES, LOST, WON
 
 PIPELINE: tuple[str, ...] = tuple(stage for stage in DEFAULT_STAGES if stage != LOST)
+# The kinds of event `summarise` reads; the others never change a figure.
+METRIC_KINDS = frozenset(
+    {
+        EventKind.CAPTURED,
+        EventKind.ASSIGNED,
+        EventKind.UNASSIGNED,
+        EventKind.ATTEMPTED,
+        EventKind.QUALIFIED,
+        EventKind.STAGE_CHANGED,
+        EventKind.WON,
+        EventKind.LOST,
+    }
+)
 REACHED = "reached"
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -111,16 +125,43 @@ def summarise(
     lead_id: int, events: Iterable[Event], pipeline: Sequence[str] = PIPELINE
 ) -> LeadSummary | None:
     """Read a lead's history, oldest first; None when it has no `captured` event."""
-    rank = {stage: index for index, stage in enumerate(pipeline)}
+    rank = _ranks(tuple(pipeline))
     summary: LeadSummary | None = None
     for event in events:
-        if event.kind is EventKind.CAPTURED:
-            data = event.data
-            summary = LeadSummary(
-                lead_id, event.at, data.get("source_id"), bool(data.get("after_hours"))
-            )
-        elif summary is not None:
-            _apply(summary, event, rank)
+        summary = _next(summary, lead_id, event, rank)
+    return summary
+
+
+def apply_events(
+    summary: LeadSummary | None,
+    lead_id: int,
+    events: Iterable[Event],
+    pipeline: Sequence[str] = PIPELINE,
+) -> LeadSummary | None:
+    """Carry a summary forward over a lead's newer events, oldest first.
+
+    `summarise(events[:n] + events[n:])` equals `apply_events(summarise(events[:n]),
+    events[n:])`, so storage can keep summaries up to date as events are appended.
+    """
+    rank = _ranks(tuple(pipeline))
+    for event in events:
+        summary = _next(summary, lead_id, event, rank)
+    return summary
+
+
+@functools.cache
+def _ranks(pipeline: Sequence[str]) -> dict[str, int]:
+    return {stage: index for index, stage in enumerate(pipeline)}
+
+
+def _next(
+    summary: LeadSummary | None, lead_id: int, event: Event, rank: Mapping[str, int]
+) -> LeadSummary | None:
+    if event.kind is EventKind.CAPTURED:
+        data = event.data
+        return LeadSummary(lead_id, event.at, data.get("source_id"), bool(data.get("after_hours")))
+    if summary is not None:
+        _apply(summary, event, rank)
     return summary
 
 
@@ -183,15 +224,25 @@ def _reach(summary: LeadSummary, index: int | None) -> None:
 
 def median(values: Sequence) -> object | None:
     """Return the middle value, the mean of the two middle ones for an even count."""
-    return statistics.median(values) if values else None
+    return _median_of_sorted(sorted(values)) if values else None
 
 
 def percentile_90(values: Sequence) -> object | None:
     """Return the 90th percentile by nearest rank: the ceil(0.9 n)-th smallest value."""
-    if not values:
+    return _p90_of_sorted(sorted(values)) if values else None
+
+
+def _median_of_sorted(ordered: Sequence) -> object | None:
+    if not ordered:
         return None
-    ordered = sorted(values)
-    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _p90_of_sorted(ordered: Sequence) -> object | None:
+    return ordered[math.ceil(0.9 * len(ordered)) - 1] if ordered else None
 
 
 @dataclass(frozen=True)
@@ -215,30 +266,103 @@ class ResponseTimes:
 
 
 def response_times(
-    leads: Iterable[LeadSummary], calendar: BusinessCalendar, norm: timedelta, now: datetime
+    leads: Iterable[LeadSummary],
+    calendar: BusinessCalendar,
+    norm: timedelta,
+    now: datetime,
+    clock: "BusinessClock | None" = None,
 ) -> ResponseTimes:
     """Measure time to first response, in business and wall time, against the norm."""
+    response_of = (clock or BusinessClock(calendar)).response_of
     business: list[timedelta] = []
     wall: list[timedelta] = []
     waiting = overdue = 0
     for lead in leads:
+        spent = response_of(lead, now)
         if lead.first_response_at is None:
             waiting += 1
-            overdue += calendar.business_time_between(lead.arrived_at, now) > norm
+            overdue += spent > norm
             continue
-        business.append(calendar.business_time_between(lead.arrived_at, lead.first_response_at))
+        business.append(spent)
         wall.append(lead.first_response_at - lead.arrived_at)
-    within = sum(1 for spent in business if spent <= norm)
+    business.sort()
+    wall.sort()
+    within = bisect.bisect_right(business, norm)
     return ResponseTimes(
         answered=len(business),
         waiting=waiting,
-        median_business=median(business),
-        p90_business=percentile_90(business),
-        median_wall=median(wall),
-        p90_wall=percentile_90(wall),
+        median_business=_median_of_sorted(business),
+        p90_business=_p90_of_sorted(business),
+        median_wall=_median_of_sorted(wall),
+        p90_wall=_p90_of_sorted(wall),
         within_norm=within,
         overruns=len(business) - within + overdue,
     )
+
+
+def _micros(moment: datetime) -> int:
+    # Whole seconds from the float timestamp are exact; the microseconds are added apart.
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+class BusinessClock:
+    """Business time between moments, remembered for a stretch so many leads cost little.
+
+    Within [start, end] it answers by bisection over the calendar's open intervals and
+    their running total, in whole microseconds, exactly as `business_time_between` would;
+    outside, or without a stretch, it asks the calendar. `response_of` remembers each
+    lead's answer, since a report asks about each lead for the team, its rep and its
+    source, all at one `now`.
+    """
+
+    def __init__(
+        self,
+        calendar: BusinessCalendar,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        self.calendar = calendar
+        self.range = (
+            (start, end) if start is not None and end is not None and start < end else None
+        )
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []
+        self._known: dict[int, timedelta] = {}
+        self.low = self.high = 0
+        if self.range is not None:
+            self.low, self.high = _micros(self.range[0]), _micros(self.range[1])
+            total = 0
+            for opens, closes in calendar.open_intervals(*self.range):
+                self.starts.append(_micros(opens))
+                self.ends.append(_micros(closes))
+                self.before.append(total)
+                total += self.ends[-1] - self.starts[-1]
+
+    def _open_until(self, moment: int) -> int:
+        index = bisect.bisect_right(self.starts, moment) - 1
+        if index < 0:
+            return 0
+        return self.before[index] + min(moment, self.ends[index]) - self.starts[index]
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Return the open time between two moments, zero when end <= start."""
+        if self.range is None:
+            return self.calendar.business_time_between(start, end)
+        a, b = _micros(start), _micros(end)
+        if not (self.low <= a <= self.high and self.low <= b <= self.high):
+            return self.calendar.business_time_between(start, end)
+        if b <= a:
+            return timedelta(0)
+        return timedelta(microseconds=self._open_until(b) - self._open_until(a))
+
+    def response_of(self, lead: LeadSummary, now: datetime) -> timedelta:
+        """Return a lead's business time to first response, or waited so far if none yet."""
+        known = self._known.get(lead.lead_id)
+        if known is None:
+            end = lead.first_response_at or now
+            known = self._known[lead.lead_id] = self.between(lead.arrived_at, end)
+        return known
 
 
 @dataclass(frozen=True)
@@ -430,6 +554,7 @@ class _Context:
     norm: timedelta
     now: datetime
     pipeline: Sequence[str]
+    clock: BusinessClock
 
 
 def figures(
@@ -439,7 +564,9 @@ def figures(
     return Figures(
         leads=len(general),
         off_hours=sum(1 for lead in general if lead.after_hours),
-        response=response_times(responding, context.calendar, context.norm, context.now),
+        response=response_times(
+            responding, context.calendar, context.norm, context.now, context.clock
+        ),
         retries=retries(general),
         funnel=tuple(funnel(general, context.pipeline)),
         deals=deals(general),
@@ -484,8 +611,9 @@ def build_report(
     A rep's report keeps the leads they own for every figure but response time, which
     keeps the leads whose response is theirs (see the module docstring); it has no costs.
     """
-    context = _Context(calendar, norm, now, pipeline)
     cohort = [lead for lead in summaries if period.covers(lead.arrived_at)]
+    first_arrival = min((lead.arrived_at for lead in cohort), default=None)
+    context = _Context(calendar, norm, now, pipeline, BusinessClock(calendar, first_arrival, now))
     general, responding = cohort, cohort
     if rep_id is not None:
         general = [lead for lead in cohort if lead.owner_id == rep_id]

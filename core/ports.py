@@ -4,14 +4,14 @@
 A unit of work is one transaction: nothing is kept unless `commit()` is called.
 """
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from core.events import Event, EventKind
 from core.leads import Lead
-from core.metrics import SpendEntry
+from core.metrics import LeadSummary, SpendEntry
 from core.notices import Notice
 from core.sources import Source
 from core.team import Invite, Member
@@ -139,17 +139,6 @@ class EventLog(Protocol):
         """Add events in bulk, in order."""
         ...
 
-    def arrived_between(
-        self, start: datetime, end: datetime, kinds: Collection[EventKind]
-    ) -> AsyncIterator[Sequence[Event]]:
-        """Yield, lead by lead, the histories of the leads captured in [start, end).
-
-        Each history holds the lead's events of the given kinds, oldest first, with only the
-        data `core.metrics` reads; they come in batches, so a long period needs no memory
-        for more than a batch of events at a time.
-        """
-        ...
-
     async def histories(self, lead_ids: Collection[int]) -> dict[int, Sequence[Event]]:
         """Map each lead to its events, oldest first."""
         ...
@@ -192,6 +181,14 @@ class CardRepository(Protocol):
 
     async def lead_of(self, chat_id: int, message_id: int) -> int | None:
         """Tell which lead a message shows."""
+        ...
+
+
+class SummaryRepository(Protocol):
+    """What each lead's events say (`core.metrics.summarise`), for reports."""
+
+    async def arrived_between(self, start: datetime, end: datetime) -> Sequence[LeadSummary]:
+        """List the summaries of the leads captured in [start, end)."""
         ...
 
 
@@ -261,6 +258,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyKeys
     state: KeyValue
     spend: SpendRepository
+    summaries: SummaryRepository
 
     async def __aenter__(self) -> Self: ...
 

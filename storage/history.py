@@ -1,19 +1,17 @@
-"""Reading the histories of a period's leads fast enough for a report over a million leads.
+"""Reading many leads' histories fast, to build their summaries from the events.
 
-A report reads every event of the leads that arrived in its period. To keep that within a
-couple of seconds and a few megabytes, this reader selects only what `core.metrics` reads:
-the lead, the kind, the time, the actor and, per kind, one or two keys of the event's data,
-pulled out by the database's own JSON functions (SQLite's json_extract, PostgreSQL's ->>)
-so Python never parses a JSON document. SQLite's timestamps are read as text and parsed
-with `datetime.fromisoformat`, which is several times quicker than the generic type
-processor. Rows are streamed in partitions and handed out lead by lead, so memory holds a
-partition, not the period.
+Summarising every lead of a large database reads millions of events. This reader selects
+only what `core.metrics` reads: the lead, the kind, the time, the actor and, per kind, one
+or two keys of the event's data, pulled out by the database's own JSON functions (SQLite's
+json_extract, PostgreSQL's ->>) so Python never parses a JSON document. SQLite's
+timestamps are read as text and parsed with `datetime.fromisoformat`, several times
+quicker than the generic type processor.
 
 The events built here carry only those data keys; use `SqlEvents.for_lead` for the whole
 record of one lead.
 """
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,10 +68,7 @@ _DATA_OF = {
 }
 
 
-def _query(start: datetime, end: datetime, kinds: Collection[EventKind]) -> sa.Select:
-    cohort = sa.select(EventRow.lead_id).where(
-        EventRow.kind == EventKind.CAPTURED.value, EventRow.at >= start, EventRow.at < end
-    )
+def _query(lead_ids: Sequence[int], kinds: Collection[EventKind]) -> sa.Select:
     return (
         sa.select(
             EventRow.lead_id,
@@ -83,39 +78,36 @@ def _query(start: datetime, end: datetime, kinds: Collection[EventKind]) -> sa.S
             _number(),
             _text(),
             _flag(),
+            EventRow.id,
         )
-        .where(EventRow.lead_id.in_(cohort), EventRow.kind.in_([k.value for k in kinds]))
+        .where(EventRow.lead_id.in_(lead_ids), EventRow.kind.in_([k.value for k in kinds]))
         .order_by(EventRow.lead_id, EventRow.id)
     )
 
 
-def _moment(value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+def moment(value: str | datetime) -> datetime:
+    """Read a timestamp selected as text on SQLite (or as a datetime elsewhere) as aware UTC."""
+    if value.__class__ is str:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _event(row: sa.Row) -> Event:
-    lead_id, kind_name, at, actor_id, number, text, flag = row
+    lead_id, kind_name, at, actor_id, number, text, flag, event_id = row
     kind = _KINDS[kind_name]
     make = _DATA_OF.get(kind)
     data = make(number, text, bool(flag)) if make is not None else {}
-    return Event(lead_id, kind, _moment(at), actor_id, data)
+    return Event(lead_id, kind, moment(at), actor_id, data, event_id)
 
 
-async def arrived_between(
-    session: AsyncSession, start: datetime, end: datetime, kinds: Collection[EventKind]
-) -> AsyncIterator[list[Event]]:
-    """Yield, lead by lead, the events of the given kinds of the leads captured in [start, end)."""
-    query = _query(start, end, kinds).execution_options(yield_per=PARTITION)
-    result = await session.stream(query)
-    current: list[Event] = []
-    async for rows in result.partitions():
-        for row in rows:
+async def histories(
+    session: AsyncSession, lead_ids: Sequence[int], kinds: Collection[EventKind]
+) -> dict[int, list[Event]]:
+    """Map each lead to its events of the given kinds, oldest first, with the keys metrics read."""
+    found: dict[int, list[Event]] = {lead_id: [] for lead_id in lead_ids}
+    for start in range(0, len(lead_ids), PARTITION):
+        chunk = lead_ids[start : start + PARTITION]
+        for row in await session.execute(_query(chunk, kinds)):
             event = _event(row)
-            if current and current[0].lead_id != event.lead_id:
-                yield current
-                current = []
-            current.append(event)
-    if current:
-        yield current
+            found[event.lead_id].append(event)
+    return found

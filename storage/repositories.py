@@ -14,7 +14,7 @@ one; that only makes one wait for the other. SQLite needs none of this.
 """
 
 import dataclasses
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -31,7 +31,6 @@ from core.notices import Notice
 from core.sources import Source
 from core.team import Invite, Member, Role
 from core.timers import Timer, TimerKind
-from storage import history
 from storage.tables import (
     CardRow,
     EventRow,
@@ -420,10 +419,11 @@ def event_from_row(row: EventRow) -> Event:
 
 
 class SqlEvents:
-    """The append-only `events` table."""
+    """The append-only `events` table; remembers what this unit of work appended."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.appended: list[Event] = []
 
     async def append(self, event: Event) -> None:
         """Add an event."""
@@ -437,6 +437,7 @@ class SqlEvents:
         self.session.add(row)
         await self.session.flush()
         event.id = row.id
+        self.appended.append(event)
 
     async def for_lead(self, lead_id: int) -> Sequence[Event]:
         """List a lead's events, oldest first."""
@@ -455,11 +456,12 @@ class SqlEvents:
         return event_from_row(row) if row else None
 
     async def append_many(self, events: Sequence[Event]) -> None:
-        """Add events in bulk, in order, without reading their ids back."""
+        """Add events in bulk, in order, giving each its id."""
         if not events:
             return
-        await self.session.execute(
-            sa.insert(EventRow),
+        statement = sa.insert(EventRow).returning(EventRow.id, sort_by_parameter_order=True)
+        ids = await self.session.scalars(
+            statement,
             [
                 {
                     "lead_id": event.lead_id,
@@ -471,12 +473,9 @@ class SqlEvents:
                 for event in events
             ],
         )
-
-    def arrived_between(
-        self, start: datetime, end: datetime, kinds: Collection[EventKind]
-    ) -> AsyncIterator[Sequence[Event]]:
-        """Yield, lead by lead, the histories of the leads captured in [start, end)."""
-        return history.arrived_between(self.session, start, end, kinds)
+        for event, event_id in zip(events, ids.all(), strict=True):
+            event.id = event_id
+        self.appended.extend(events)
 
     async def histories(self, lead_ids: Collection[int]) -> dict[int, Sequence[Event]]:
         """Map each lead to its events, oldest first."""

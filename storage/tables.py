@@ -245,3 +245,26 @@ class WebhookRow(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class LeadSummaryRow(Base):
+    """What a lead's events say, kept up to date as they are appended (`storage.summaries`)."""
+
+    __tablename__ = "lead_summaries"
+
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), primary_key=True)
+    arrived_at: Mapped[datetime] = mapped_column(index=True)
+    source_id: Mapped[int | None]
+    after_hours: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[int | None]
+    first_response_at: Mapped[datetime | None]
+    responder_id: Mapped[int | None]
+    furthest: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str | None] = mapped_column(sa.String(8))
+    closed_at: Mapped[datetime | None]
+    amount: Mapped[str] = mapped_column(sa.String(40), default="0")
+    loss_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    no_answer: Mapped[bool] = mapped_column(default=False)
+    reached: Mapped[bool] = mapped_column(default=False)
+    reached_after_no_answer: Mapped[bool] = mapped_column(default=False)
+    last_event_id: Mapped[int] = mapped_column(default=0)

@@ -19,7 +19,7 @@ lock would have stopped a racing writer; every other write is last-writer-wins.
 import copy
 import dataclasses
 import itertools
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -28,7 +28,7 @@ from typing import Any, Self, TypeVar
 from core.errors import ConcurrentUpdate
 from core.events import Event, EventKind
 from core.leads import Lead
-from core.metrics import SpendEntry
+from core.metrics import LeadSummary, SpendEntry, summarise
 from core.notices import Notice
 from core.sources import Source
 from core.team import Invite, Member
@@ -217,6 +217,7 @@ class FakeUnitOfWork:
         self.idempotency = FakeIdempotencyKeys(self)
         self.state = FakeKeyValue(self)
         self.spend = FakeSpend(self)
+        self.summaries = FakeSummaries(self)
         self._working: State | None = None
         self._changes: list[Change] = []
         self._saved_versions: dict[int, int] = {}
@@ -492,20 +493,6 @@ class FakeEvents(_Repository):
         for event in events:
             await self.append(event)
 
-    async def arrived_between(
-        self, start: datetime, end: datetime, kinds: Collection[EventKind]
-    ) -> AsyncIterator[Sequence[Event]]:
-        """Yield, lead by lead, the events of the given kinds of the leads captured in range."""
-        histories = await self.histories(
-            {
-                event.lead_id
-                for event in self.working.events.values()
-                if event.kind is EventKind.CAPTURED and start <= event.at < end
-            }
-        )
-        for _, events in sorted(histories.items()):
-            yield [event for event in events if event.kind in kinds]
-
     async def histories(self, lead_ids: Collection[int]) -> dict[int, Sequence[Event]]:
         """Map each lead to its events, oldest first."""
         found: dict[int, list[Event]] = {lead_id: [] for lead_id in lead_ids}
@@ -513,6 +500,19 @@ class FakeEvents(_Repository):
             if event.lead_id in found:
                 found[event.lead_id].append(_copy(event))
         return found
+
+
+class FakeSummaries(_Repository):
+    """Summaries, worked out from the events each time, as the definition says."""
+
+    async def arrived_between(self, start: datetime, end: datetime) -> Sequence[LeadSummary]:
+        """List the summaries of the leads captured in [start, end)."""
+        histories: dict[int, list[Event]] = {}
+        for _, event in sorted(self.working.events.items()):
+            if event.lead_id is not None:
+                histories.setdefault(event.lead_id, []).append(event)
+        summaries = (summarise(lead_id, events) for lead_id, events in histories.items())
+        return [s for s in summaries if s is not None and start <= s.arrived_at < end]
 
 
 class FakeSpend(_Repository):

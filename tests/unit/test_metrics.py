@@ -4,6 +4,7 @@ The calendar is open Monday to Friday 09:00-18:00 UTC and the norm is 15 minutes
 Monday 2 November 2026, 09:00 UTC; `m(n)` is n minutes after it.
 """
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ import pytest
 from core.calendar import BusinessCalendar, WeeklySchedule
 from core.events import Event, EventKind
 from core.metrics import (
+    BusinessClock,
     LeadSummary,
     Period,
     SpendEntry,
@@ -489,3 +491,24 @@ def test_period_dates_are_local_and_inclusive() -> None:
     assert period.local_dates(berlin) == (date(2026, 11, 1), date(2026, 11, 30))
     assert period.covers(datetime(2026, 10, 31, 23, 30, tzinfo=UTC))
     assert not period.covers(datetime(2026, 11, 30, 23, 0, tzinfo=UTC))
+
+
+def test_business_clock_agrees_with_the_calendar_across_dst_and_holidays() -> None:
+    # Berlin, weekdays 09:00-18:00 and a Saturday morning, a holiday on 3 October and
+    # daylight saving ending on 25 October: 2000 random pairs, each answered both ways.
+    berlin = ZoneInfo("Europe/Berlin")
+    schedule = WeeklySchedule.parse("mon-fri 09:00-18:00; sat 10:00-13:00")
+    calendar = BusinessCalendar(berlin, schedule, holidays={date(2026, 10, 3)})
+    start = datetime(2026, 9, 28, tzinfo=UTC)
+    end = datetime(2026, 11, 10, tzinfo=UTC)
+    clock = BusinessClock(calendar, start, end)
+    rng = random.Random(6)
+    span = int((end - start).total_seconds())
+
+    for _ in range(2000):
+        a = start + timedelta(seconds=rng.randrange(span), microseconds=rng.randrange(10**6))
+        b = a + timedelta(seconds=rng.randrange(span // 4))
+        assert clock.between(a, b) == calendar.business_time_between(a, b)
+    assert clock.between(end, start) == timedelta(0)
+    outside = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    assert clock.between(end, outside) == calendar.business_time_between(end, outside)

@@ -1,4 +1,4 @@
-"""analysis: ad spend per source and period, outbound webhook deliveries
+"""analysis: ad spend, outbound webhook deliveries, lead summaries read from events
 
 Revision ID: i6_analysis
 Revises: 0001
@@ -60,8 +60,39 @@ def upgrade() -> None:
         batch_op.create_index("ix_webhook_lead", ["url", "lead_id", "status", "id"], unique=False)
         batch_op.create_index("ix_webhook_pending", ["status", "id"], unique=False)
 
+    op.create_table(
+        "lead_summaries",
+        sa.Column("lead_id", sa.Integer(), nullable=False),
+        sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("source_id", sa.Integer(), nullable=True),
+        sa.Column("after_hours", sa.Boolean(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("first_response_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("responder_id", sa.Integer(), nullable=True),
+        sa.Column("furthest", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=8), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("amount", sa.String(length=40), nullable=False),
+        sa.Column("loss_reason", sa.String(length=40), nullable=True),
+        sa.Column("no_answer", sa.Boolean(), nullable=False),
+        sa.Column("reached", sa.Boolean(), nullable=False),
+        sa.Column("reached_after_no_answer", sa.Boolean(), nullable=False),
+        sa.Column("last_event_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name=op.f("fk_lead_summaries_lead_id_leads")
+        ),
+        sa.PrimaryKeyConstraint("lead_id", name=op.f("pk_lead_summaries")),
+    )
+    with op.batch_alter_table("lead_summaries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_lead_summaries_arrived_at"), ["arrived_at"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("lead_summaries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lead_summaries_arrived_at"))
+    op.drop_table("lead_summaries")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_pending")
         batch_op.drop_index("ix_webhook_lead")

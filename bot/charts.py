@@ -61,6 +61,9 @@ def response_by_rep(analysis: Analysis) -> bytes:
         for rep, figures in report.by_rep.items()
         if figures.response.answered
     ]
+    title = "Response time per rep"
+    if len(rows) > MAX_BARS:
+        title = f"Response time: the {MAX_BARS} slowest of {len(rows)} reps"
     rows = sorted(rows, key=lambda row: _minutes(row[1].median_business))[-MAX_BARS:]
     figure, axes = _figure()
     names = [name for name, _ in rows]
@@ -73,7 +76,7 @@ def response_by_rep(analysis: Analysis) -> bytes:
     for y, value in enumerate(medians):
         axes.text(value, y, f" {value:.0f}", va="center", fontsize=12)
     axes.set_xlabel("first response, business minutes")
-    axes.set_title("Response time per rep")
+    axes.set_title(title)
     axes.legend(loc="lower right", fontsize=11)
     return _png(figure)
 

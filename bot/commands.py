@@ -32,7 +32,7 @@ SHOWN_REJECTIONS = 20
 
 # Piped output is not wrapped at 80 columns: the tables are wide.
 out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 async def _with(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:

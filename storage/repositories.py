@@ -117,6 +117,21 @@ async def _lock(session: AsyncSession, *keys: str) -> None:
         await session.execute(sa.select(lock))
 
 
+async def reserve_ids(session: AsyncSession, table: sa.Table, count: int) -> list[int]:
+    """Take `count` new ids of a table, in order, so rows can be inserted in bulk without
+    reading ids back (a bulk insert with RETURNING in parameter order runs row by row).
+
+    PostgreSQL draws them from the table's sequence; SQLite counts on from the largest id,
+    which is safe because a write transaction there holds the database's only write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        query = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+        return list(await session.scalars(query))
+    largest = await session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+    return list(range(largest + 1, largest + count + 1))
+
+
 def _open() -> sa.ColumnElement[bool]:
     return LeadRow.stage.not_in(sorted(CLOSED_STAGES))
 
@@ -251,15 +266,16 @@ class SqlLeads:
         return known
 
     async def add_many(self, leads: Sequence[Lead]) -> None:
-        """Insert leads in one statement per batch, giving each its number in order."""
+        """Insert leads with one executemany, giving each its number in order."""
         if not leads:
             return
-        statement = sa.insert(LeadRow).returning(LeadRow.id, sort_by_parameter_order=True)
-        rows = [lead_columns(lead) for lead in leads]
-        ids = (await self.session.execute(statement, rows)).scalars().all()
+        ids = await reserve_ids(self.session, LeadRow.__table__, len(leads))
+        rows = []
         for lead, lead_id in zip(leads, ids, strict=True):
             lead.id = lead_id
             self._versions[lead_id] = lead.version
+            rows.append({"id": lead_id, **lead_columns(lead)})
+        await self.session.execute(sa.insert(LeadRow.__table__), rows)
 
     async def by_telegram_chat(self, chat_id: int) -> Lead | None:
         """Find the most recent lead of a prospect who writes to the bot."""
@@ -459,22 +475,21 @@ class SqlEvents:
         """Add events in bulk, in order, giving each its id."""
         if not events:
             return
-        statement = sa.insert(EventRow).returning(EventRow.id, sort_by_parameter_order=True)
-        ids = await self.session.scalars(
-            statement,
-            [
+        ids = await reserve_ids(self.session, EventRow.__table__, len(events))
+        rows = []
+        for event, event_id in zip(events, ids, strict=True):
+            event.id = event_id
+            rows.append(
                 {
+                    "id": event_id,
                     "lead_id": event.lead_id,
                     "kind": event.kind.value,
                     "at": event.at,
                     "actor_id": event.actor_id,
                     "data": event.data,
                 }
-                for event in events
-            ],
-        )
-        for event, event_id in zip(events, ids.all(), strict=True):
-            event.id = event_id
+            )
+        await self.session.execute(sa.insert(EventRow.__table__), rows)
         self.appended.extend(events)
 
     async def histories(self, lead_ids: Collection[int]) -> dict[int, Sequence[Event]]:

@@ -109,7 +109,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     drawers = {Template.STATS: reports.stats, Template.EXPORT: reports.export}
     tz = services.rules.calendar.tz
     renderer = Renderer(uow_factory(reader, Signals()), clock, tz, drawers)
-    dispatcher = Dispatcher(OutboxStore(writer), application.bot, renderer, clock)
+    dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)
     signals.timers.append(timers.timer_armed)

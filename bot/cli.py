@@ -1,14 +1,24 @@
 """The `leadline` command: serve, migrate, check, sources, and the analysis commands."""
 
+from __future__ import annotations
+
 import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
 from bot.settings import Settings, settings_error
+
+if TYPE_CHECKING:
+    from core.services import Services
+    from core.sources import Source
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +27,14 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "alembic"):
+    noisy_loggers = (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "telegram.ext.Updater",
+        "alembic",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -30,8 +47,6 @@ def _settings() -> Settings:
 
 
 def _serve(settings: Settings) -> int:
-    from bot.app import serve
-
     if settings.telegram_token is None:
         print(
             "leadline: Setting LEADLINE_TELEGRAM_TOKEN is missing: "
@@ -39,6 +54,8 @@ def _serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.app import serve
+
     asyncio.run(serve(settings))
     return 0
 
@@ -51,7 +68,7 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-async def _with_services(settings: Settings, work):
+async def _with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
     from bot.app import build_services
     from storage.migrate import upgrade_async
 
@@ -66,7 +83,7 @@ async def _with_services(settings: Settings, work):
 def _source_add(settings: Settings, name: str, channel: str) -> int:
     from core.errors import InvalidInquiry
 
-    async def work(services):
+    async def work(services: Services) -> tuple[Source, str]:
         return await services.add_source(name, channel)
 
     try:
@@ -80,7 +97,7 @@ def _source_add(settings: Settings, name: str, channel: str) -> int:
 
 
 def _check(settings: Settings) -> int:
-    async def work(services):
+    async def work(services: Services) -> None:
         await services.ping()
 
     problems = []

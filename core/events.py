@@ -10,7 +10,7 @@ The data each kind carries (keys of `Event.data`), which `core.metrics` reads:
 | unassigned | previous, reason |
 | attempted | outcome (a `ContactOutcome` value: reached, no_answer, ...), attempt (its number) |
 | qualified | temperature, previous, stage (the stage after qualifying) |
-| stage_changed | from, to (stage names); from a closed stage (won, lost) it reopens the lead |
+| stage_changed | stage (the new one; `to` is read too), previous; out of won or lost: reopened |
 | won | amount (a decimal string, in the team's currency), previous (the stage before) |
 | lost | reason (a `LossReason` value), note, previous (the stage before) |
 | note_added | text |

@@ -69,7 +69,7 @@ class History:
 
     def stage(self, at: datetime, before: str, after: str) -> "History":
         """Move the lead between stages."""
-        return self.add(EventKind.STAGE_CHANGED, at, ANNA, **{"from": before, "to": after})
+        return self.add(EventKind.STAGE_CHANGED, at, ANNA, previous=before, stage=after)
 
     def won(self, at: datetime, amount: str = "1000") -> "History":
         """Close the lead as won."""
@@ -280,6 +280,12 @@ def test_funnel_of_no_leads_has_no_conversions() -> None:
     steps = funnel([])
 
     assert all(step.reached == 0 and step.conversion is None for step in steps)
+
+
+def test_stage_change_may_name_its_stage_as_to() -> None:
+    lead = History(1, T0).add(EventKind.STAGE_CHANGED, m(9), ANNA, to="meeting")
+
+    assert lead.summary().furthest == 3  # meeting
 
 
 def test_cold_qualification_does_not_move_the_lead_forward() -> None:

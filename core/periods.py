@@ -13,6 +13,7 @@ from core.metrics import Period
 
 NAMES = ("today", "7d", "30d", "month")
 _DAYS = re.compile(r"^(\d{1,4})d$")
+_TOKEN = re.compile(r"^\d{8}-\d{8}$")
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y%m%d")
 _SEPARATORS = re.compile(r"\s*(?:\.\.|–|—|\s-\s|\s)\s*")
 
@@ -36,7 +37,7 @@ def named_period(token: str, now: datetime, tz: tzinfo) -> Period:
     days = _DAYS.match(token)
     if days and int(days[1]) > 0:
         return Period(now - timedelta(days=int(days[1])), now, token)
-    if "-" in token and len(token) == 17:
+    if _TOKEN.match(token):
         first, last = (_read_date(part) for part in token.split("-"))
         return dates_period(first, last, tz)
     raise PeriodError(
@@ -58,7 +59,7 @@ def parse_period(text: str, now: datetime, tz: tzinfo) -> Period:
     text = text.strip()
     if not text:
         raise PeriodError("Name a period: today, 7d, 30d, month, or two dates.")
-    if text.lower() in NAMES or _DAYS.match(text.lower()):
+    if text.lower() in NAMES or _DAYS.match(text.lower()) or _TOKEN.match(text):
         return named_period(text, now, tz)
     return dates_period(*parse_dates(text), tz)
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import leads, stats, team
+from bot import charts, leads, stats, team
 from bot.cards import Renderer
 from bot.dispatcher import Dispatcher
 from bot.runtime import attach
@@ -33,6 +33,7 @@ from intake.api import create_api
 from storage.database import make_engine, session_factories
 from storage.migrate import upgrade_async
 from storage.outbox import OutboxStore
+from storage.summaries import backfill
 from storage.unit_of_work import Signals, uow_factory
 from storage.webhooks import WebhookStore
 
@@ -148,6 +149,9 @@ async def serve(settings: Settings) -> None:
     await upgrade_async(settings.database_url)
     runtime = build(settings)
     await runtime.services.ensure_managers(settings.admins)
+    built = await backfill(session_factories(runtime.engine)[0])
+    if built:
+        logger.info("Summarised %d leads from their events for the reports", built)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -185,6 +189,8 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         ]
         if runtime.webhooks is not None:
             tasks.append(asyncio.create_task(runtime.webhooks.run(stop), name="webhooks"))
+        # The first chart loads fonts and the PNG writer; do it now rather than in a /stats.
+        warm_up = asyncio.create_task(asyncio.to_thread(charts.warm_up), name="charts")
         logger.info(
             "Leadline serving: bot @%s, HTTP on %s:%s",
             application.bot.username,
@@ -197,7 +203,7 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         stop.set()
         await application.updater.stop()
         await application.stop()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, warm_up, return_exceptions=True)
 
 
 async def _until_stop_or_crash(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:

@@ -144,6 +144,14 @@ def leads_by_source(analysis: Analysis) -> bytes:
     return _png(figure)
 
 
+def warm_up() -> None:
+    """Draw one small chart, so fonts and the PNG writer are loaded before a user waits."""
+    figure, axes = _figure()
+    axes.barh(["warm"], [1], color=BLUE)
+    axes.set_title("warm")
+    _png(figure)
+
+
 def _reason(value: str) -> str:
     try:
         return LOSS_REASON_LABELS[LossReason(value)]

@@ -41,6 +41,7 @@ Definitions
 
 import bisect
 import functools
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -273,12 +274,15 @@ def response_times(
     clock: "BusinessClock | None" = None,
 ) -> ResponseTimes:
     """Measure time to first response, in business and wall time, against the norm."""
-    response_of = (clock or BusinessClock(calendar)).response_of
+    clock = clock or BusinessClock(calendar)
+    known = clock.known
     business: list[timedelta] = []
     wall: list[timedelta] = []
     waiting = overdue = 0
     for lead in leads:
-        spent = response_of(lead, now)
+        spent = known.get(lead.lead_id)
+        if spent is None:
+            spent = clock.response_of(lead, now)
         if lead.first_response_at is None:
             waiting += 1
             overdue += spent > norm
@@ -328,7 +332,7 @@ class BusinessClock:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.before: list[int] = []
-        self._known: dict[int, timedelta] = {}
+        self.known: dict[int, timedelta] = {}  # per lead, filled by response_of
         self.low = self.high = 0
         if self.range is not None:
             self.low, self.high = _micros(self.range[0]), _micros(self.range[1])
@@ -358,10 +362,10 @@ class BusinessClock:
 
     def response_of(self, lead: LeadSummary, now: datetime) -> timedelta:
         """Return a lead's business time to first response, or waited so far if none yet."""
-        known = self._known.get(lead.lead_id)
+        known = self.known.get(lead.lead_id)
         if known is None:
             end = lead.first_response_at or now
-            known = self._known[lead.lead_id] = self.between(lead.arrived_at, end)
+            known = self.known[lead.lead_id] = self.between(lead.arrived_at, end)
         return known
 
 
@@ -397,10 +401,10 @@ class StageStep:
 
 def funnel(leads: Iterable[LeadSummary], pipeline: Sequence[str] = PIPELINE) -> list[StageStep]:
     """Count the leads that reached each stage and the conversion between adjacent stages."""
-    counts = [0] * len(pipeline)
+    furthest = [0] * len(pipeline)
     for lead in leads:
-        for index in range(lead.furthest + 1):
-            counts[index] += 1
+        furthest[lead.furthest] += 1
+    counts = list(itertools.accumulate(reversed(furthest)))[::-1]  # reached it or beyond
     steps = [StageStep(pipeline[0], counts[0])]
     for index in range(1, len(pipeline)):
         before = counts[index - 1]
@@ -582,14 +586,10 @@ def _group(leads: Iterable[LeadSummary], key: Callable[[LeadSummary], int | None
 
 
 def _breakdown(
-    general: Sequence[LeadSummary],
-    responding: Sequence[LeadSummary],
-    key: Callable[[LeadSummary], int | None],
-    response_key: Callable[[LeadSummary], int | None],
+    by_key: Mapping[int | None, Sequence[LeadSummary]],
+    by_response: Mapping[int | None, Sequence[LeadSummary]],
     context: _Context,
 ) -> dict[int | None, Figures]:
-    by_key = _group(general, key)
-    by_response = _group(responding, response_key)
     return {
         group: figures(by_key.get(group, []), by_response.get(group, []), context)
         for group in sorted(set(by_key) | set(by_response), key=lambda g: (g is None, g or 0))
@@ -619,26 +619,30 @@ def build_report(
         general = [lead for lead in cohort if lead.owner_id == rep_id]
         responding = [lead for lead in cohort if lead.response_owner == rep_id]
 
-    by_rep = _breakdown(
-        general, responding, lambda s: s.owner_id, lambda s: s.response_owner, context
+    by_owner: dict[int | None, list[LeadSummary]] = defaultdict(list)
+    by_source: dict[int | None, list[LeadSummary]] = defaultdict(list)
+    for lead in general:
+        by_owner[lead.owner_id].append(lead)
+        by_source[lead.source_id].append(lead)
+    by_responder = _group(responding, lambda s: s.response_owner)
+    responding_by_source = (
+        by_source if responding is general else _group(responding, lambda s: s.source_id)
     )
+
+    rep_figures = _breakdown(by_owner, by_responder, context)
     if rep_id is not None:
-        by_rep = {rep_id: by_rep.get(rep_id, figures([], [], context))}
-    by_source = _breakdown(
-        general, responding, lambda s: s.source_id, lambda s: s.source_id, context
-    )
+        rep_figures = {rep_id: rep_figures.get(rep_id, figures([], [], context))}
     cost_rows: tuple[SourceCost, ...] = ()
     if rep_id is None:
         first, last = period.local_dates(calendar.tz)
-        spent = spend_by_source(spend, first, last)
-        cost_rows = tuple(costs(_group(general, lambda s: s.source_id), spent))
+        cost_rows = tuple(costs(by_source, spend_by_source(spend, first, last)))
     return Report(
         period=period,
         now=now,
         norm=norm,
         team=figures(general, responding, context),
-        by_rep=by_rep,
-        by_source=by_source,
+        by_rep=rep_figures,
+        by_source=_breakdown(by_source, responding_by_source, context),
         costs=cost_rows,
         rep_id=rep_id,
     )

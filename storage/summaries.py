@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from core.events import Event
 from core.metrics import METRIC_KINDS, LeadSummary, apply_events, summarise
@@ -136,13 +136,36 @@ class SqlSummaries:
 
     async def arrived_between(self, start: datetime, end: datetime) -> Sequence[LeadSummary]:
         """List the summaries of the leads that arrived in [start, end)."""
-        query = sa.select(*_COLUMNS).where(
-            LeadSummaryRow.arrived_at >= start, LeadSummaryRow.arrived_at < end
-        )
-        # Core rather than ORM execution: half the cost per row for plain columns.
         connection = await self.session.connection()
-        rows = (await connection.execute(query)).all()
+        if connection.dialect.name == "sqlite":
+            rows = await _sqlite_rows(connection, start, end)
+        else:
+            query = sa.select(*_COLUMNS).where(
+                LeadSummaryRow.arrived_at >= start, LeadSummaryRow.arrived_at < end
+            )
+            rows = (await connection.execute(query)).all()
         return [_summary(row) for row in rows]
+
+
+_SQLITE_SELECT = (
+    "SELECT lead_id, arrived_at, source_id, after_hours, owner_id, first_response_at,"
+    " responder_id, furthest, outcome, closed_at, amount, loss_reason, no_answer, reached,"
+    " reached_after_no_answer FROM lead_summaries WHERE arrived_at >= ? AND arrived_at < ?"
+)
+
+
+async def _sqlite_rows(connection: AsyncConnection, start: datetime, end: datetime) -> list:
+    """Read a period's rows on the driver itself: for a month of a busy team (80,000 rows)
+    SQLAlchemy's result rows cost as much again as the reading (see bench/README.md)."""
+    dialect = connection.dialect
+    column = LeadSummaryRow.__table__.c.arrived_at.type
+    stored = column.impl.dialect_impl(dialect).bind_processor(dialect)  # as SQLite keeps it
+
+    def bind(moment: datetime) -> str:
+        return stored(column.process_bind_param(moment, dialect))
+
+    driver = (await connection.get_raw_connection()).driver_connection
+    return list(await driver.execute_fetchall(_SQLITE_SELECT, (bind(start), bind(end))))
 
 
 async def backfill(sessions: async_sessionmaker[AsyncSession], rebuild: bool = False) -> int:

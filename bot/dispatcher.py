@@ -11,6 +11,10 @@ row, so it survives a restart); a 400 or 403 (bad request, blocked by the user) 
 final and the row is marked failed with Telegram's words. An edit that Telegram calls
 "not modified" counts as delivered.
 
+A row whose rendering carries a photo or a document (a stats chart, an export) is sent
+with sendPhoto or sendDocument, its text as the caption; it keeps its place in the
+chat's order, its pacing and its retries like any other row.
+
 Known limit: one dispatcher per database. Several processes would each send the same
 row; scaling out needs a lease on the rows (SELECT … FOR UPDATE SKIP LOCKED on
 PostgreSQL), which is not built yet.

@@ -6,7 +6,7 @@ in one line naming it (`settings_error`), so `leadline serve` can stop with that
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.routing import Strategy
@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     currency: str = Field("EUR", min_length=1, max_length=8)
     webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(None, validate_default=True)
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -60,13 +60,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"{url!r} must start with http:// or https://")
         return value
 
-    @model_validator(mode="after")
-    def _secret_for_webhooks(self) -> "Settings":
-        if self.webhook_urls and self.webhook_secret is None:
-            raise ValueError(
-                "LEADLINE_WEBHOOK_SECRET is needed to sign webhooks; set a long random string"
-            )
-        return self
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_for_webhooks(cls, value: SecretStr | None, info: ValidationInfo) -> object:
+        if info.data.get("webhook_urls") and not (value and value.get_secret_value()):
+            raise ValueError("it is needed to sign webhooks; set a long random string")
+        return value
 
     @field_validator("phone_region")
     @classmethod

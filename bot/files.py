@@ -8,14 +8,13 @@ source, created_at, utm_*) and ignores the rest.
 """
 
 import csv
-import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from core.calendar import BusinessCalendar
 from core.leads import Channel, Inquiry
-from core.metrics import PIPELINE
+from core.metrics import PIPELINE, LeadSummary
 from core.reporting import ExportedLead, ImportRow
 from intake.contacts import ContactError, normalise_email, normalise_phone
 
@@ -96,7 +95,7 @@ class Exporter:
             fields.update(self._figures(summary))
         return [fields.get(column, "") for column in EXPORT_COLUMNS]
 
-    def _figures(self, summary: object) -> dict[str, object]:
+    def _figures(self, summary: LeadSummary) -> dict[str, object]:
         responded = summary.first_response_at
         figures: dict[str, object] = {
             "furthest_stage": PIPELINE[summary.furthest],
@@ -124,19 +123,6 @@ class Exporter:
 
 def _minutes(delta: timedelta) -> float:
     return round(delta.total_seconds() / 60, 1)
-
-
-def write_csv(
-    exporter: Exporter, batches: Iterable[list[ExportedLead]], out: io.TextIOBase
-) -> int:
-    """Write the header and every lead; return how many leads were written."""
-    writer = csv.writer(out)
-    writer.writerow(exporter.header())
-    count = 0
-    for batch in batches:
-        writer.writerows(exporter.row(item) for item in batch)
-        count += len(batch)
-    return count
 
 
 class ImportReader:

@@ -9,6 +9,7 @@ data reads `s:p:<period>` or `s:v:<view>:<period>`, the period in its short form
 """
 
 import asyncio
+import csv
 import html
 import io
 import logging
@@ -21,7 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import charts
 from bot.cards import Rendered
-from bot.files import Exporter, write_csv
+from bot.files import Exporter
 from bot.runtime import services_of
 from core.errors import LeadlineError
 from core.leads import LOSS_REASON_LABELS, LossReason
@@ -440,8 +441,12 @@ class ReportRenderer:
         reps, sources = await self.services.names()
         exporter = Exporter(self.services.rules.calendar, reps, sources)
         out = io.StringIO()
-        batches = [batch async for batch in self.services.export(period)]
-        count = await asyncio.to_thread(write_csv, exporter, batches, out)
+        writer = csv.writer(out)
+        writer.writerow(exporter.header())
+        count = 0
+        async for batch in self.services.export(period):  # a page of leads at a time
+            writer.writerows(exporter.row(item) for item in batch)
+            count += len(batch)
         body = out.getvalue().encode()
         if len(body) > DOCUMENT_LIMIT:
             return Rendered(

@@ -191,6 +191,10 @@ class SummaryRepository(Protocol):
         """List the summaries of the leads captured in [start, end)."""
         ...
 
+    async def of_leads(self, lead_ids: Collection[int]) -> dict[int, LeadSummary]:
+        """Map each of these leads that has a `captured` event to its summary."""
+        ...
+
 
 class SpendRepository(Protocol):
     """Ad spend per source and period, entered by managers."""

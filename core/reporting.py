@@ -25,7 +25,6 @@ from core.metrics import (
     Report,
     SpendEntry,
     build_report,
-    summarise,
 )
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
@@ -246,10 +245,10 @@ class Reporting(UseCases):
         while True:
             async with self.read_uow() as uow:
                 leads = await uow.leads.page(start, end, after, batch)
-                histories = await uow.events.histories([lead.id for lead in leads])
+                summaries = await uow.summaries.of_leads([lead.id for lead in leads])
             if not leads:
                 return
-            yield [ExportedLead(lead, summarise(lead.id, histories[lead.id])) for lead in leads]
+            yield [ExportedLead(lead, summaries.get(lead.id)) for lead in leads]
             after = leads[-1].id
 
     async def names(self) -> tuple[dict[int, str], dict[int, str]]:

@@ -12,7 +12,7 @@ the events (at start, after an upgrade, or for leads loaded by other means), and
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -145,6 +145,18 @@ class SqlSummaries:
             )
             rows = (await connection.execute(query)).all()
         return [_summary(row) for row in rows]
+
+    async def of_leads(self, lead_ids: Collection[int]) -> dict[int, LeadSummary]:
+        """Map each of these leads that has a `captured` event to its summary."""
+        found: dict[int, LeadSummary] = {}
+        ids = sorted(lead_ids)
+        connection = await self.session.connection()
+        for start in range(0, len(ids), BATCH):
+            query = sa.select(*_COLUMNS).where(
+                LeadSummaryRow.lead_id.in_(ids[start : start + BATCH])
+            )
+            found.update({row[0]: _summary(row) for row in await connection.execute(query)})
+        return found
 
 
 _SQLITE_SELECT = (

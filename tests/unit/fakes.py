@@ -514,6 +514,16 @@ class FakeSummaries(_Repository):
         summaries = (summarise(lead_id, events) for lead_id, events in histories.items())
         return [s for s in summaries if s is not None and start <= s.arrived_at < end]
 
+    async def of_leads(self, lead_ids: Collection[int]) -> dict[int, LeadSummary]:
+        """Map each of these leads that has a `captured` event to its summary."""
+        wanted = set(lead_ids)
+        histories: dict[int, list[Event]] = {}
+        for _, event in sorted(self.working.events.items()):
+            if event.lead_id in wanted:
+                histories.setdefault(event.lead_id, []).append(event)
+        summaries = {lead_id: summarise(lead_id, events) for lead_id, events in histories.items()}
+        return {lead_id: s for lead_id, s in summaries.items() if s is not None}
+
 
 class FakeSpend(_Repository):
     """Ad spend entries."""

@@ -3,9 +3,11 @@
 A report reads the summaries of the period's leads (what their events say, see
 `core.metrics`) through a read-only unit of work, so a long report never holds the write
 lock; the figures themselves are computed in a worker thread, so the event loop keeps
-serving.
-Imports come in batches, one unit of work per batch, with bulk writes. Imported leads
-are records, not new inquiries: they are not routed, alerted or timed.
+serving. Imports come in batches, one unit of work per batch, with bulk writes.
+
+Known limits: imported leads are records, not new inquiries: they are not routed, alerted
+or timed, and keep no owner. The pipeline the funnel counts is the default one
+(`core.metrics.PIPELINE`), not yet one configured per team.
 """
 
 import asyncio

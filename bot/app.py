@@ -16,14 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import leads, team
+from bot import charts, leads, stats, team
 from bot.cards import Renderer
 from bot.dispatcher import Dispatcher
 from bot.runtime import attach
 from bot.settings import Settings
 from bot.timerloop import TimerLoop
+from bot.webhooks import WebhookSender
 from core.calendar import BusinessCalendar, WeeklySchedule
 from core.clock import Clock, SystemClock
+from core.notices import Template
 from core.routing import RoutingPolicy
 from core.rules import Rules
 from core.services import Services
@@ -31,7 +33,9 @@ from intake.api import create_api
 from storage.database import make_engine, session_factories
 from storage.migrate import upgrade_async
 from storage.outbox import OutboxStore
+from storage.summaries import backfill
 from storage.unit_of_work import Signals, uow_factory
+from storage.webhooks import WebhookStore
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ class Runtime:
     dispatcher: Dispatcher
     timers: TimerLoop
     api: FastAPI
+    webhooks: WebhookSender | None = None
 
 
 def build_services(
@@ -67,9 +72,14 @@ def build_services(
 ) -> tuple[AsyncEngine, Services, Signals]:
     """Build the engine and the use cases, without the bot; for the CLI and for `serve`."""
     engine = make_engine(settings.database_url)
-    writer, _reader = session_factories(engine)
+    writer, reader = session_factories(engine)
     signals = Signals()
-    services = Services(uow_factory(writer, signals), clock or SystemClock(), rules_from(settings))
+    services = Services(
+        uow_factory(writer, signals, settings.webhook_urls),
+        clock or SystemClock(),
+        rules_from(settings),
+        read_uow=uow_factory(reader, Signals()),
+    )
     return engine, services, signals
 
 
@@ -90,20 +100,30 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
         .build()
     )
     attach(application, services)
+    application.bot_data["currency"] = settings.currency
     team.register(application)
-    leads.register(application)
+    stats.register(application)
+    leads.register(application)  # last: it answers every button nobody else claimed
     application.add_error_handler(on_error)
 
-    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules.calendar.tz)
+    reports = stats.ReportRenderer(services, settings.currency)
+    drawers = {Template.STATS: reports.stats, Template.EXPORT: reports.export}
+    tz = services.rules.calendar.tz
+    renderer = Renderer(uow_factory(reader, Signals()), clock, tz, drawers)
     dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)
     signals.timers.append(timers.timer_armed)
+    webhooks = None
+    if settings.webhook_urls and settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value()
+        webhooks = WebhookSender(WebhookStore(writer), secret, clock)
+        signals.webhooks.append(webhooks.wake)
 
     api = create_api(
         services, phone_region=settings.phone_region, max_body_bytes=settings.max_body_bytes
     )
-    return Runtime(settings, engine, services, application, dispatcher, timers, api)
+    return Runtime(settings, engine, services, application, dispatcher, timers, api, webhooks)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,6 +149,9 @@ async def serve(settings: Settings) -> None:
     await upgrade_async(settings.database_url)
     runtime = build(settings)
     await runtime.services.ensure_managers(settings.admins)
+    built = await backfill(session_factories(runtime.engine)[0])
+    if built:
+        logger.info("Summarised %d leads from their events for the reports", built)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -164,6 +187,10 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
             asyncio.create_task(runtime.dispatcher.run(stop), name="outbox"),
             asyncio.create_task(runtime.timers.run(stop), name="timers"),
         ]
+        if runtime.webhooks is not None:
+            tasks.append(asyncio.create_task(runtime.webhooks.run(stop), name="webhooks"))
+        # The first chart loads fonts and the PNG writer; do it now rather than in a /stats.
+        warm_up = asyncio.create_task(asyncio.to_thread(charts.warm_up), name="charts")
         logger.info(
             "Leadline serving: bot @%s, HTTP on %s:%s",
             application.bot.username,
@@ -176,7 +203,7 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         stop.set()
         await application.updater.stop()
         await application.stop()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, warm_up, return_exceptions=True)
 
 
 async def _until_stop_or_crash(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:

@@ -20,6 +20,8 @@ class Template(StrEnum):
     FIRST_RESPONSE_NUDGE = "first_response_nudge"
     FIRST_RESPONSE_BREACH = "first_response_breach"
     TEXT = "text"
+    STATS = "stats"
+    EXPORT = "export"
 
 
 @dataclass

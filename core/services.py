@@ -1,13 +1,15 @@
 """The use cases of Leadline, gathered in one object for the adapters to call.
 
 Each group lives in its own module: capturing inquiries (`core.capturing`), working a
-lead (`core.working`), the team (`core.teamwork`) and timers (`core.timekeeping`). Each
-use case is one unit of work: it changes the lead, appends its events, arms or cancels
-its timers and queues its notices, then commits all of it at once. Nothing here talks to
+lead (`core.working`), the team (`core.teamwork`), timers (`core.timekeeping`) and
+analysis (`core.reporting`). Each use case is one unit of work: it changes the lead,
+appends its events, arms or cancels its timers and queues its notices, then commits all
+of it at once. Nothing here talks to
 Telegram, HTTP or a database driver; the ports do.
 """
 
 from core.capturing import Captured, Capturing, Outcome
+from core.reporting import Reporting
 from core.teamwork import Teamwork
 from core.timekeeping import Timekeeping
 from core.usecase import UnitOfWorkFactory
@@ -16,5 +18,5 @@ from core.working import Action, Done, Tap, Working
 __all__ = ["Action", "Captured", "Done", "Outcome", "Services", "Tap", "UnitOfWorkFactory"]
 
 
-class Services(Capturing, Working, Teamwork, Timekeeping):
+class Services(Capturing, Working, Teamwork, Timekeeping, Reporting):
     """Every use case, bound to storage, a clock and the team's rules."""

@@ -110,7 +110,7 @@ def _queue_line(lead: Lead, tz: tzinfo, now: datetime) -> str:
 def digest_text(data: Mapping[str, Any]) -> str:
     """Write the managers' daily digest from the figures the use case gathered."""
     lines = [
-        f"📊 <b>Daily digest for {data.get('day')}</b>",
+        f"🗓 <b>Daily digest for {data.get('day')}</b>",
         f"Leads in: {data.get('leads', 0)} ({data.get('after_hours', 0)} while closed), "
         f"{data.get('answered', 0)} of them tried",
         f"First-response norm broken: {data.get('breaches', 0)}",

@@ -18,16 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import leads, team
+from bot import charts, leads, stats, team
 from bot.cards import Renderer
 from bot.clockfile import FileClock
 from bot.dispatcher import Dispatcher
 from bot.runtime import attach
 from bot.settings import Settings
 from bot.timerloop import TimerLoop
+from bot.webhooks import WebhookSender
 from core.calendar import BusinessCalendar, WeeklySchedule
 from core.clock import Clock, SystemClock
 from core.norms import parse_stall_norms
+from core.notices import Template
 from core.replies import Replies
 from core.routing import RoutingPolicy
 from core.rules import Rules
@@ -36,7 +38,9 @@ from intake.api import create_api
 from storage.database import make_engine, session_factories
 from storage.migrate import upgrade_async
 from storage.outbox import OutboxStore
+from storage.summaries import backfill
 from storage.unit_of_work import Signals, uow_factory
+from storage.webhooks import WebhookStore
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +95,7 @@ class Runtime:
     dispatcher: Dispatcher
     timers: TimerLoop
     api: FastAPI
+    webhooks: WebhookSender | None = None
     clock: Clock | None = None
 
 
@@ -99,10 +104,14 @@ def build_services(
 ) -> tuple[AsyncEngine, Services, Signals]:
     """Build the engine and the use cases, without the bot; for the CLI and for `serve`."""
     engine = make_engine(settings.database_url)
-    writer, _reader = session_factories(engine)
+    writer, reader = session_factories(engine)
     signals = Signals()
-    clock = clock or clock_from(settings)
-    services = Services(uow_factory(writer, signals), clock, rules_from(settings))
+    services = Services(
+        uow_factory(writer, signals, settings.webhook_urls),
+        clock or clock_from(settings),
+        rules_from(settings),
+        read_uow=uow_factory(reader, Signals()),
+    )
     return engine, services, signals
 
 
@@ -123,20 +132,31 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
         .build()
     )
     attach(application, services)
+    application.bot_data["currency"] = settings.currency
     team.register(application)
-    leads.register(application)
+    stats.register(application)
+    leads.register(application)  # last: it answers every button nobody else claimed
     application.add_error_handler(on_error)
 
-    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules)
+    reports = stats.ReportRenderer(services, settings.currency)
+    drawers = {Template.STATS: reports.stats, Template.EXPORT: reports.export}
+    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules, drawers)
     dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)
     signals.timers.append(timers.timer_armed)
+    webhooks = None
+    if settings.webhook_urls and settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value()
+        webhooks = WebhookSender(WebhookStore(writer), secret, clock)
+        signals.webhooks.append(webhooks.wake)
 
     api = create_api(
         services, phone_region=settings.phone_region, max_body_bytes=settings.max_body_bytes
     )
-    return Runtime(settings, engine, services, application, dispatcher, timers, api, clock)
+    return Runtime(
+        settings, engine, services, application, dispatcher, timers, api, webhooks, clock
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,6 +182,9 @@ async def serve(settings: Settings) -> None:
     await upgrade_async(settings.database_url)
     runtime = build(settings)
     await runtime.services.ensure_managers(settings.admins)
+    built = await backfill(session_factories(runtime.engine)[0])
+    if built:
+        logger.info("Summarised %d leads from their events for the reports", built)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -198,9 +221,13 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
             asyncio.create_task(runtime.dispatcher.run(stop), name="outbox"),
             asyncio.create_task(runtime.timers.run(stop), name="timers"),
         ]
+        if runtime.webhooks is not None:
+            tasks.append(asyncio.create_task(runtime.webhooks.run(stop), name="webhooks"))
         if isinstance(runtime.clock, FileClock):
             moved = _clock_moved(runtime)
             tasks.append(asyncio.create_task(runtime.clock.watch(moved, stop), name="clock"))
+        # The first chart loads fonts and the PNG writer; do it now rather than in a /stats.
+        warm_up = asyncio.create_task(asyncio.to_thread(charts.warm_up), name="charts")
         logger.info(
             "Leadline serving: bot @%s, HTTP on %s:%s",
             application.bot.username,
@@ -213,7 +240,7 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         stop.set()
         await application.updater.stop()
         await application.stop()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, warm_up, return_exceptions=True)
 
 
 def _clock_moved(runtime: Runtime) -> Callable[[], None]:

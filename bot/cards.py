@@ -6,7 +6,7 @@ who looks at it; whether a press is allowed is still decided again on the server
 """
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,10 +28,19 @@ from storage.outbox import Pending
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message ready for Telegram: HTML text and optional buttons."""
+    """A message ready for Telegram: HTML text, optional buttons, optional image or file.
+
+    With a photo or a document the text is its caption.
+    """
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    photo: bytes | None = None
+    document: bytes | None = None
+    filename: str | None = None
+
+
+Draw = Callable[[Pending], Awaitable[Rendered]]
 
 
 def describe_age(delta: timedelta) -> str:
@@ -140,17 +149,27 @@ _HEADLINES = {
 class Renderer:
     """Turns outbox rows into Telegram messages, reading the lead as it is now."""
 
-    def __init__(self, read_uow: Callable[[], UnitOfWork], clock: Clock, rules: Rules) -> None:
+    def __init__(
+        self,
+        read_uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        rules: Rules,
+        drawers: Mapping[Template, Draw] | None = None,
+    ) -> None:
         self.read_uow = read_uow
         self.clock = clock
         self.rules = rules
         self.tz = rules.calendar.tz
+        # Templates drawn elsewhere (stats, export), keyed by template.
+        self.drawers = dict(drawers or {})
 
     async def render(self, row: Pending) -> Rendered | None:
         """Draw one row; None when there is nothing left to say (the lead is gone)."""
         template = Template(row.template)
         if template is Template.TEXT:
             return Rendered(html.escape(str(row.data.get("text", ""))))
+        if template in self.drawers:
+            return await self.drawers[template](row)
         if template is Template.DIGEST:
             return Rendered(alerts.digest_text(row.data))
         if template is Template.MORNING_QUEUE:

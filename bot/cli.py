@@ -1,4 +1,4 @@
-"""The `leadline` command: serve, migrate, check, and source management."""
+"""The `leadline` command: serve, migrate, check, sources, and the analysis commands."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
@@ -31,7 +32,7 @@ def _configure_logging(level: str) -> None:
         "httpcore",
         "apscheduler",
         "telegram.ext.Updater",
-        "alembic.runtime.plugins",
+        "alembic",
     )
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -181,7 +182,58 @@ def parser() -> argparse.ArgumentParser:
     shift = commands.add_parser("shift", help="give a rep their own working hours")
     shift.add_argument("telegram_id", type=int)
     shift.add_argument("hours", help='e.g. "mon-fri 12:00-20:00", or "team" for the team hours')
+    _analysis_commands(commands)
     return root
+
+
+def _analysis_commands(commands: argparse._SubParsersAction) -> None:
+    period_help = "today, 7d, 30d, month, or two dates: 2026-11-01..2026-11-30"
+    report = commands.add_parser("report", help="print the figures and write the charts")
+    report.add_argument("--period", default="30d", help=period_help)
+    report.add_argument(
+        "--charts", type=Path, default=Path("reports"), help="folder for the PNG charts"
+    )
+    report.add_argument(
+        "--rebuild", action="store_true", help="rebuild every lead's summary from its events"
+    )
+    export = commands.add_parser("export", help="write leads with their figures as CSV")
+    export.add_argument("--period", default=None, help=f"{period_help}; default: all leads")
+    export.add_argument("--out", default="-", help="file to write; default: standard output")
+    load = commands.add_parser("import", help="bring in leads from a CSV file")
+    load.add_argument("file", type=Path)
+    load.add_argument("--rejects", type=Path, help="write every rejected line here as CSV")
+    spend = commands.add_parser("spend", help="enter and list ad spend per source")
+    spend_commands = spend.add_subparsers(dest="spend_command", required=True)
+    spend_add = spend_commands.add_parser("add", help="record spend on a source")
+    spend_add.add_argument("source")
+    spend_add.add_argument("amount")
+    spend_add.add_argument("--from", dest="first", required=True, help="first date")
+    spend_add.add_argument("--to", dest="last", required=True, help="last date, included")
+    spend_add.add_argument("--note", default="")
+    spend_list = spend_commands.add_parser("list", help="list spend touching a period")
+    spend_list.add_argument("--period", default="month", help=period_help)
+    spend_file = spend_commands.add_parser(
+        "import", help="record spend lines from a CSV file: source, amount, from, to, note"
+    )
+    spend_file.add_argument("file", type=Path)
+
+
+def _analysis(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import commands
+
+    if args.command == "report":
+        return commands.report(settings, args.period, args.charts, args.rebuild)
+    if args.command == "export":
+        return commands.export(settings, args.period, args.out)
+    if args.command == "import":
+        return commands.import_file(settings, args.file, args.rejects)
+    if args.spend_command == "add":
+        return commands.spend_add(
+            settings, args.source, args.amount, args.first, args.last, args.note
+        )
+    if args.spend_command == "list":
+        return commands.spend_list(settings, args.period)
+    return commands.spend_import(settings, args.file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,9 +249,11 @@ def main(argv: list[str] | None = None) -> int:
         return _check(settings)
     if args.command == "shift":
         return _shift(settings, args.telegram_id, args.hours)
-    if args.source_command == "norm":
+    if args.command == "source" and args.source_command == "norm":
         return _source_norm(settings, args.name, args.minutes)
-    return _source_add(settings, args.name, args.channel, args.norm)
+    if args.command == "source":
+        return _source_add(settings, args.name, args.channel, args.norm)
+    return _analysis(settings, args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ row, so it survives a restart); a 400 or 403 (bad request, blocked by the user) 
 final and the row is marked failed with Telegram's words. An edit that Telegram calls
 "not modified" counts as delivered.
 
+A row whose rendering carries a photo or a document (a stats chart, an export) is sent
+with sendPhoto or sendDocument, its text as the caption; it keeps its place in the
+chat's order, its pacing and its retries like any other row.
+
 Known limit: one dispatcher per database. Several processes would each send the same
 row; scaling out needs a lease on the rows (SELECT … FOR UPDATE SKIP LOCKED on
 PostgreSQL), which is not built yet.
@@ -23,11 +27,11 @@ import time
 from collections import deque
 from datetime import timedelta
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
-from bot.cards import Renderer
+from bot.cards import Rendered, Renderer
 from core.clock import Clock
 from storage.outbox import OutboxStore, Pending
 
@@ -174,7 +178,9 @@ class Dispatcher:
         if rendered is None:
             await self.store.fail(row, "nothing to render: the lead no longer exists")
             return
-        if row.edit_message_id is not None:
+        if rendered.photo is not None or rendered.document is not None:
+            message_id = await self._send_file(row, rendered)
+        elif row.edit_message_id is not None:
             await self.bot.edit_message_text(
                 rendered.text,
                 chat_id=row.chat_id,
@@ -191,6 +197,21 @@ class Dispatcher:
         await self.store.sent(row, message_id, self.clock.now())
         if row.template == "lead_alert":
             logger.info("Lead %s alerted in chat %s", row.lead_id, row.chat_id)
+
+    async def _send_file(self, row: Pending, rendered: Rendered) -> int:
+        """Upload a chart as a photo or a file as a document, the text as its caption."""
+        caption = rendered.text or None
+        if rendered.photo is not None:
+            photo = InputFile(rendered.photo, filename=rendered.filename or "chart.png")
+            message = await self.bot.send_photo(
+                row.chat_id, photo, caption=caption, parse_mode=ParseMode.HTML
+            )
+        else:
+            document = InputFile(rendered.document, filename=rendered.filename or "file")
+            message = await self.bot.send_document(
+                row.chat_id, document, caption=caption, parse_mode=ParseMode.HTML
+            )
+        return message.message_id
 
     async def _retry_after(self, row: Pending, exc: RetryAfter) -> None:
         seconds = _seconds(exc.retry_after)

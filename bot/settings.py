@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     poll_timeout: int = Field(30, ge=0, le=50)
     log_level: str = "INFO"
+    currency: str = Field("EUR", min_length=1, max_length=8)
+    webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_secret: SecretStr | None = Field(None, validate_default=True)
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -59,6 +62,28 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [part.strip() for part in value.replace(";", ",").split(",")]
             return [part for part in parts if part]
+        return value
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _check_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} must start with http:// or https://")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_for_webhooks(cls, value: SecretStr | None, info: ValidationInfo) -> object:
+        if info.data.get("webhook_urls") and not (value and value.get_secret_value()):
+            raise ValueError("it is needed to sign webhooks; set a long random string")
         return value
 
     @field_validator("phone_region")

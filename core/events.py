@@ -1,4 +1,22 @@
-"""A lead's history: every change is an event, and every metric is read from events."""
+"""A lead's history: every change is an event, and every metric is read from events.
+
+The data each kind carries (keys of `Event.data`), which `core.metrics` reads:
+
+| kind | data |
+| --- | --- |
+| captured | channel, source_id, after_hours (arrived while the team was closed) |
+| inquiry_repeated | message, channel, source_id |
+| assigned | owner_id (the new owner), previous, reason |
+| unassigned | previous, reason |
+| attempted | outcome (a `ContactOutcome` value: reached, no_answer, ...), attempt (its number) |
+| qualified | temperature, previous, stage (the stage after qualifying) |
+| stage_changed | stage (the new one; `to` is read too), previous; out of won or lost: reopened |
+| won | amount (a decimal string, in the team's currency), previous (the stage before) |
+| lost | reason (a `LossReason` value), note, previous (the stage before) |
+| note_added | text |
+| first_response_nudged | (none) |
+| first_response_breached | due_at |
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime

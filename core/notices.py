@@ -24,6 +24,8 @@ class Template(StrEnum):
     MORNING_QUEUE = "morning_queue"
     DIGEST = "digest"
     TEXT = "text"
+    STATS = "stats"
+    EXPORT = "export"
 
 
 @dataclass

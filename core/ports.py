@@ -4,13 +4,14 @@
 A unit of work is one transaction: nothing is kept unless `commit()` is called.
 """
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from core.events import Event, EventKind
 from core.leads import Lead
+from core.metrics import LeadSummary, SpendEntry
 from core.notices import Notice
 from core.sources import Source
 from core.team import Invite, Member
@@ -58,6 +59,28 @@ class LeadRepository(Protocol):
 
     async def count_open_unassigned(self) -> int:
         """Count open leads that have no owner."""
+        ...
+
+    async def page(
+        self, start: datetime | None, end: datetime | None, after_id: int, limit: int
+    ) -> Sequence[Lead]:
+        """List up to `limit` leads created in [start, end) with ids above `after_id`, by id."""
+        ...
+
+    async def open_by_contacts(
+        self, phones: Collection[str], emails: Collection[str]
+    ) -> Sequence[Lead]:
+        """List the open leads that have any of these phones or e-mails."""
+        ...
+
+    async def by_external_ids(
+        self, source_id: int, external_ids: Collection[str]
+    ) -> dict[str, int]:
+        """Map the external ids a source already sent to their leads."""
+        ...
+
+    async def add_many(self, leads: Sequence[Lead]) -> None:
+        """Store new leads in bulk, giving each its number."""
         ...
 
 
@@ -108,6 +131,10 @@ class SourceRepository(Protocol):
         """Write back a changed source (its norm, whether it is active)."""
         ...
 
+    async def all(self) -> Sequence[Source]:
+        """List every source."""
+        ...
+
 
 class EventLog(Protocol):
     """The append-only history of every lead."""
@@ -128,6 +155,14 @@ class EventLog(Protocol):
         self, start: datetime, end: datetime, kinds: Sequence[EventKind]
     ) -> Sequence[Event]:
         """List the events of some kinds that happened in [start, end), oldest first."""
+        ...
+
+    async def append_many(self, events: Sequence[Event]) -> None:
+        """Add events in bulk, in order."""
+        ...
+
+    async def histories(self, lead_ids: Collection[int]) -> dict[int, Sequence[Event]]:
+        """Map each lead to its events, oldest first."""
         ...
 
 
@@ -176,6 +211,30 @@ class CardRepository(Protocol):
 
     async def lead_of(self, chat_id: int, message_id: int) -> int | None:
         """Tell which lead a message shows."""
+        ...
+
+
+class SummaryRepository(Protocol):
+    """What each lead's events say (`core.metrics.summarise`), for reports."""
+
+    async def arrived_between(self, start: datetime, end: datetime) -> Sequence[LeadSummary]:
+        """List the summaries of the leads captured in [start, end)."""
+        ...
+
+    async def of_leads(self, lead_ids: Collection[int]) -> dict[int, LeadSummary]:
+        """Map each of these leads that has a `captured` event to its summary."""
+        ...
+
+
+class SpendRepository(Protocol):
+    """Ad spend per source and period, entered by managers."""
+
+    async def add(self, entry: SpendEntry) -> SpendEntry:
+        """Store a spend entry and give it its id."""
+        ...
+
+    async def overlapping(self, first: date, last: date) -> Sequence[SpendEntry]:
+        """List the entries that cover any date from `first` to `last`."""
         ...
 
 
@@ -232,6 +291,8 @@ class UnitOfWork(Protocol):
     invites: InviteRepository
     idempotency: IdempotencyKeys
     state: KeyValue
+    spend: SpendRepository
+    summaries: SummaryRepository
 
     async def __aenter__(self) -> Self: ...
 

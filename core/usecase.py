@@ -13,10 +13,18 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 class UseCases:
     """Holds what every use case needs; the groups of use cases extend it."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, rules: Rules) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        rules: Rules,
+        read_uow: UnitOfWorkFactory | None = None,
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.rules = rules
+        # Reports read through this one: on SQLite a long read must not hold the write lock.
+        self.read_uow = read_uow or uow
 
 
 def managers(members: Sequence[Member]) -> list[Member]:

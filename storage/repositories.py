@@ -13,8 +13,9 @@ row. Locks are keyed by a 32-bit hash, so two unrelated keys may now and then sh
 one; that only makes one wait for the other. SQLite needs none of this.
 """
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+import dataclasses
+from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import ConcurrentUpdate
 from core.events import Event, EventKind
 from core.leads import CLOSED_STAGES, Channel, Lead, LossReason, Temperature
+from core.metrics import SpendEntry
 from core.notices import Notice
 from core.sources import Source
 from core.team import Invite, Member, Role
@@ -38,6 +40,7 @@ from storage.tables import (
     MemberRow,
     OutboxRow,
     SourceRow,
+    SpendRow,
     StateRow,
     TimerRow,
 )
@@ -113,6 +116,21 @@ async def _lock(session: AsyncSession, *keys: str) -> None:
     for key in sorted(set(keys)):
         lock = sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))
         await session.execute(sa.select(lock))
+
+
+async def reserve_ids(session: AsyncSession, table: sa.Table, count: int) -> list[int]:
+    """Take `count` new ids of a table, in order, so rows can be inserted in bulk without
+    reading ids back (a bulk insert with RETURNING in parameter order runs row by row).
+
+    PostgreSQL draws them from the table's sequence; SQLite counts on from the largest id,
+    which is safe because a write transaction there holds the database's only write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        query = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+        return list(await session.scalars(query))
+    largest = await session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+    return list(range(largest + 1, largest + count + 1))
 
 
 def _open() -> sa.ColumnElement[bool]:
@@ -230,6 +248,54 @@ class SqlLeads:
         """Count open leads that have no owner."""
         query = sa.select(sa.func.count()).where(LeadRow.owner_id.is_(None), _open())
         return (await self.session.execute(query)).scalar_one()
+
+    async def page(
+        self, start: datetime | None, end: datetime | None, after_id: int, limit: int
+    ) -> Sequence[Lead]:
+        """List up to `limit` leads created in [start, end) with ids above `after_id`, by id."""
+        query = sa.select(LeadRow).where(LeadRow.id > after_id)
+        if start is not None:
+            query = query.where(LeadRow.created_at >= start)
+        if end is not None:
+            query = query.where(LeadRow.created_at < end)
+        rows = (await self.session.execute(query.order_by(LeadRow.id).limit(limit))).scalars()
+        return [lead_from_row(row) for row in rows]
+
+    async def open_by_contacts(
+        self, phones: Collection[str], emails: Collection[str]
+    ) -> Sequence[Lead]:
+        """List the open leads that have any of these phones or e-mails."""
+        found: dict[int, LeadRow] = {}
+        for column, values in ((LeadRow.phone, sorted(phones)), (LeadRow.email, sorted(emails))):
+            for chunk in _chunks(values, 500):
+                query = sa.select(LeadRow).where(column.in_(chunk), _open())
+                for row in (await self.session.execute(query)).scalars():
+                    found[row.id] = row
+        return [self._track(row) for _, row in sorted(found.items())]
+
+    async def by_external_ids(
+        self, source_id: int, external_ids: Collection[str]
+    ) -> dict[str, int]:
+        """Map the external ids a source already sent to their leads."""
+        known: dict[str, int] = {}
+        for chunk in _chunks(sorted(external_ids), 500):
+            query = sa.select(LeadRow.external_id, LeadRow.id).where(
+                LeadRow.source_id == source_id, LeadRow.external_id.in_(chunk)
+            )
+            known.update({external: lead for external, lead in await self.session.execute(query)})
+        return known
+
+    async def add_many(self, leads: Sequence[Lead]) -> None:
+        """Insert leads with one executemany, giving each its number in order."""
+        if not leads:
+            return
+        ids = await reserve_ids(self.session, LeadRow.__table__, len(leads))
+        rows = []
+        for lead, lead_id in zip(leads, ids, strict=True):
+            lead.id = lead_id
+            self._versions[lead_id] = lead.version
+            rows.append({"id": lead_id, **lead_columns(lead)})
+        await self.session.execute(sa.insert(LeadRow.__table__), rows)
 
     async def by_telegram_chat(self, chat_id: int) -> Lead | None:
         """Find the most recent lead of a prospect who writes to the bot."""
@@ -399,7 +465,7 @@ class SqlSources:
         )
 
     async def all(self) -> Sequence[Source]:
-        """List every source."""
+        """List every source by id."""
         rows = (await self.session.execute(sa.select(SourceRow).order_by(SourceRow.id))).scalars()
         return [source_from_row(row) for row in rows]
 
@@ -417,10 +483,11 @@ def event_from_row(row: EventRow) -> Event:
 
 
 class SqlEvents:
-    """The append-only `events` table."""
+    """The append-only `events` table; remembers what this unit of work appended."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.appended: list[Event] = []
 
     async def append(self, event: Event) -> None:
         """Add an event."""
@@ -434,6 +501,7 @@ class SqlEvents:
         self.session.add(row)
         await self.session.flush()
         event.id = row.id
+        self.appended.append(event)
 
     async def for_lead(self, lead_id: int) -> Sequence[Event]:
         """List a lead's events, oldest first."""
@@ -465,6 +533,80 @@ class SqlEvents:
             .order_by(EventRow.at, EventRow.id)
         )
         return [event_from_row(row) for row in (await self.session.execute(query)).scalars()]
+
+    async def append_many(self, events: Sequence[Event]) -> None:
+        """Add events in bulk, in order, giving each its id."""
+        if not events:
+            return
+        ids = await reserve_ids(self.session, EventRow.__table__, len(events))
+        rows = []
+        for event, event_id in zip(events, ids, strict=True):
+            event.id = event_id
+            rows.append(
+                {
+                    "id": event_id,
+                    "lead_id": event.lead_id,
+                    "kind": event.kind.value,
+                    "at": event.at,
+                    "actor_id": event.actor_id,
+                    "data": event.data,
+                }
+            )
+        await self.session.execute(sa.insert(EventRow.__table__), rows)
+        self.appended.extend(events)
+
+    async def histories(self, lead_ids: Collection[int]) -> dict[int, Sequence[Event]]:
+        """Map each lead to its events, oldest first."""
+        found: dict[int, list[Event]] = {lead_id: [] for lead_id in lead_ids}
+        for chunk in _chunks(sorted(lead_ids), 500):
+            query = sa.select(EventRow).where(EventRow.lead_id.in_(chunk)).order_by(EventRow.id)
+            for row in (await self.session.execute(query)).scalars():
+                found[row.lead_id].append(event_from_row(row))
+        return found
+
+
+class SqlSpend:
+    """Ad spend entries, money in cents."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, entry: SpendEntry) -> SpendEntry:
+        """Store a spend entry and give it its id."""
+        row = SpendRow(
+            source_id=entry.source_id,
+            starts_on=entry.starts_on,
+            ends_on=entry.ends_on,
+            amount_cents=to_cents(entry.amount),
+            note=entry.note,
+            created_at=datetime.now(UTC),
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return dataclasses.replace(entry, id=row.id)
+
+    async def overlapping(self, first: date, last: date) -> Sequence[SpendEntry]:
+        """List the entries that cover any date from `first` to `last`."""
+        query = (
+            sa.select(SpendRow)
+            .where(SpendRow.starts_on <= last, SpendRow.ends_on >= first)
+            .order_by(SpendRow.starts_on, SpendRow.id)
+        )
+        return [
+            SpendEntry(
+                row.source_id,
+                row.starts_on,
+                row.ends_on,
+                from_cents(row.amount_cents) or Decimal(0),
+                row.note,
+                row.id,
+            )
+            for row in (await self.session.execute(query)).scalars()
+        ]
+
+
+def _chunks(values: Sequence, size: int) -> list[Sequence]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 class SqlTimers:

@@ -215,3 +215,62 @@ class StateRow(Base):
 
     key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SpendRow(Base):
+    __tablename__ = "spend"
+    __table_args__ = (sa.Index("ix_spend_dates", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("sources.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime]
+
+
+class WebhookRow(Base):
+    """One signed JSON event waiting for (or delivered to) one webhook URL."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        sa.Index("ix_webhook_pending", "status", "id"),
+        sa.Index("ix_webhook_lead", "url", "lead_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("leads.id"))
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id"))
+    name: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class LeadSummaryRow(Base):
+    """What a lead's events say, kept up to date as they are appended (`storage.summaries`)."""
+
+    __tablename__ = "lead_summaries"
+
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"), primary_key=True)
+    arrived_at: Mapped[datetime] = mapped_column(index=True)
+    source_id: Mapped[int | None]
+    after_hours: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[int | None]
+    first_response_at: Mapped[datetime | None]
+    responder_id: Mapped[int | None]
+    furthest: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str | None] = mapped_column(sa.String(8))
+    closed_at: Mapped[datetime | None]
+    amount: Mapped[str] = mapped_column(sa.String(40), default="0")
+    loss_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    no_answer: Mapped[bool] = mapped_column(default=False)
+    reached: Mapped[bool] = mapped_column(default=False)
+    reached_after_no_answer: Mapped[bool] = mapped_column(default=False)
+    last_event_id: Mapped[int] = mapped_column(default=0)

@@ -1,10 +1,13 @@
 """The unit of work on SQLAlchemy: one AsyncSession, one transaction, every repository.
 
-After a commit that queued messages or armed timers it pokes the outbox dispatcher and
-the timer loop through `Signals`, so neither has to poll to notice new work.
+At commit it carries the summaries of the leads it appended events to forward (see
+`storage.summaries`) and writes a webhook delivery for each published event (see
+`core.webhooks`), in the same transaction. After a commit that queued messages, armed
+timers or wrote deliveries it pokes the outbox dispatcher, the timer loop and the
+webhook sender through `Signals`, so none has to poll to notice new work.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -13,6 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import repositories as repos
+from storage.summaries import SqlSummaries
+from storage.summaries import refresh as refresh_summaries
+from storage.webhooks import queue_for_events
 
 
 class Signals:
@@ -21,10 +27,16 @@ class Signals:
     def __init__(self) -> None:
         self.outbox: list[Callable[[], None]] = []
         self.timers: list[Callable[[datetime], None]] = []
+        self.webhooks: list[Callable[[], None]] = []
 
     def outbox_written(self) -> None:
         """Tell every listener that new messages wait in the outbox."""
         for callback in self.outbox:
+            callback()
+
+    def webhooks_written(self) -> None:
+        """Tell every listener that new webhook deliveries wait."""
+        for callback in self.webhooks:
             callback()
 
     def timer_armed(self, due_at: datetime) -> None:
@@ -36,9 +48,15 @@ class Signals:
 class SqlUnitOfWork:
     """A transaction over the database, rolled back unless committed."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], signals: Signals) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        signals: Signals,
+        webhook_urls: Sequence[str] = (),
+    ) -> None:
         self._sessions = sessions
         self._signals = signals
+        self._webhook_urls = webhook_urls
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -52,6 +70,8 @@ class SqlUnitOfWork:
         self.invites = repos.SqlInvites(self.session)
         self.idempotency = repos.SqlIdempotency(self.session)
         self.state = repos.SqlState(self.session)
+        self.spend = repos.SqlSpend(self.session)
+        self.summaries = SqlSummaries(self.session)
         return self
 
     async def __aexit__(
@@ -64,8 +84,13 @@ class SqlUnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
-        """Keep everything, then wake whoever waits for new messages or timers."""
+        """Keep everything, with a webhook delivery per published event, then wake the loops."""
+        appended, self.events.appended = self.events.appended, []
+        await refresh_summaries(self.session, appended)
+        queued = await queue_for_events(self.session, appended, self._webhook_urls)
         await self.session.commit()
+        if queued:
+            self._signals.webhooks_written()
         if self.outbox.written:
             self.outbox.written = 0
             self._signals.outbox_written()
@@ -79,7 +104,9 @@ class SqlUnitOfWork:
 
 
 def uow_factory(
-    sessions: async_sessionmaker[AsyncSession], signals: Signals
+    sessions: async_sessionmaker[AsyncSession],
+    signals: Signals,
+    webhook_urls: Sequence[str] = (),
 ) -> Callable[[], SqlUnitOfWork]:
     """Return a function that opens a new unit of work each time it is called."""
-    return lambda: SqlUnitOfWork(sessions, signals)
+    return lambda: SqlUnitOfWork(sessions, signals, webhook_urls)

@@ -17,16 +17,18 @@ lock would have stopped a racing writer; every other write is last-writer-wins.
 """
 
 import copy
+import dataclasses
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from core.errors import ConcurrentUpdate
 from core.events import Event, EventKind
 from core.leads import Lead
+from core.metrics import LeadSummary, SpendEntry, summarise
 from core.notices import Notice
 from core.sources import Source
 from core.team import Invite, Member
@@ -66,6 +68,7 @@ class State:
     invites: dict[str, Invite] = field(default_factory=dict)
     idempotency: dict[tuple[int, str], int] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    spend: dict[int, SpendEntry] = field(default_factory=dict)
 
 
 Change = Callable[[State], None]
@@ -175,6 +178,24 @@ class FakeStore:
         return [_copy(source) for _, source in sorted(self.committed.sources.items())]
 
     @property
+    def spend(self) -> list[SpendEntry]:
+        """List the committed spend entries by id."""
+        return [entry for _, entry in sorted(self.committed.spend.items())]
+
+    def add_event(self, event: Event) -> Event:
+        """Append an event to the committed history, as if a use case had."""
+        event = dataclasses.replace(event, id=self.next_id("events"))
+        self.committed.events[event.id] = _copy(event)
+        return event
+
+    def add_lead(self, lead: Lead) -> Lead:
+        """Store a lead as it is and return it with its number."""
+        lead = _copy(lead)
+        lead.id = self.next_id("leads")
+        self.committed.leads[lead.id] = lead
+        return _copy(lead)
+
+    @property
     def state(self) -> dict[str, Any]:
         """Return the committed key-value state."""
         return _copy(self.committed.state)
@@ -195,6 +216,8 @@ class FakeUnitOfWork:
         self.invites = FakeInvites(self)
         self.idempotency = FakeIdempotencyKeys(self)
         self.state = FakeKeyValue(self)
+        self.spend = FakeSpend(self)
+        self.summaries = FakeSummaries(self)
         self._working: State | None = None
         self._changes: list[Change] = []
         self._saved_versions: dict[int, int] = {}
@@ -366,6 +389,44 @@ class FakeLeads(_Repository):
         """Count open leads that have no owner."""
         return len(self._oldest_first(lambda lead: lead.is_open and lead.owner_id is None))
 
+    async def page(
+        self, start: datetime | None, end: datetime | None, after_id: int, limit: int
+    ) -> Sequence[Lead]:
+        """List up to `limit` leads created in [start, end) with ids above `after_id`, by id."""
+        leads = [
+            lead
+            for lead_id, lead in sorted(self.working.leads.items())
+            if lead_id > after_id
+            and (start is None or lead.created_at >= start)
+            and (end is None or lead.created_at < end)
+        ]
+        return [_copy(lead) for lead in leads[:limit]]
+
+    async def open_by_contacts(
+        self, phones: Collection[str], emails: Collection[str]
+    ) -> Sequence[Lead]:
+        """List the open leads that have any of these phones or e-mails."""
+        return [
+            self._track(lead)
+            for _, lead in sorted(self.working.leads.items())
+            if lead.is_open and (lead.phone in phones or lead.email in emails)
+        ]
+
+    async def by_external_ids(
+        self, source_id: int, external_ids: Collection[str]
+    ) -> dict[str, int]:
+        """Map the external ids a source already sent to their leads."""
+        return {
+            lead.external_id: lead.id
+            for lead in self.working.leads.values()
+            if lead.source_id == source_id and lead.external_id in external_ids
+        }
+
+    async def add_many(self, leads: Sequence[Lead]) -> None:
+        """Store new leads, giving each its number in order."""
+        for lead in leads:
+            await self.add(lead)
+
 
 class FakeMembers(_Repository):
     """The team."""
@@ -424,6 +485,10 @@ class FakeSources(_Repository):
         """Write back a changed source."""
         self.keep("sources", source.id, source)
 
+    async def all(self) -> Sequence[Source]:
+        """List every source by id."""
+        return [_copy(source) for _, source in sorted(self.working.sources.items())]
+
 
 class FakeEvents(_Repository):
     """The append-only history."""
@@ -451,6 +516,60 @@ class FakeEvents(_Repository):
             e for e in self.working.events.values() if e.kind in kinds and start <= e.at < end
         )
         return [_copy(e) for e in sorted(found, key=lambda e: (e.at, e.id))]
+
+    async def append_many(self, events: Sequence[Event]) -> None:
+        """Add events in order."""
+        for event in events:
+            await self.append(event)
+
+    async def histories(self, lead_ids: Collection[int]) -> dict[int, Sequence[Event]]:
+        """Map each lead to its events, oldest first."""
+        found: dict[int, list[Event]] = {lead_id: [] for lead_id in lead_ids}
+        for _, event in sorted(self.working.events.items()):
+            if event.lead_id in found:
+                found[event.lead_id].append(_copy(event))
+        return found
+
+
+class FakeSummaries(_Repository):
+    """Summaries, worked out from the events each time, as the definition says."""
+
+    async def arrived_between(self, start: datetime, end: datetime) -> Sequence[LeadSummary]:
+        """List the summaries of the leads captured in [start, end)."""
+        histories: dict[int, list[Event]] = {}
+        for _, event in sorted(self.working.events.items()):
+            if event.lead_id is not None:
+                histories.setdefault(event.lead_id, []).append(event)
+        summaries = (summarise(lead_id, events) for lead_id, events in histories.items())
+        return [s for s in summaries if s is not None and start <= s.arrived_at < end]
+
+    async def of_leads(self, lead_ids: Collection[int]) -> dict[int, LeadSummary]:
+        """Map each of these leads that has a `captured` event to its summary."""
+        wanted = set(lead_ids)
+        histories: dict[int, list[Event]] = {}
+        for _, event in sorted(self.working.events.items()):
+            if event.lead_id in wanted:
+                histories.setdefault(event.lead_id, []).append(event)
+        summaries = {lead_id: summarise(lead_id, events) for lead_id, events in histories.items()}
+        return {lead_id: s for lead_id, s in summaries.items() if s is not None}
+
+
+class FakeSpend(_Repository):
+    """Ad spend entries."""
+
+    async def add(self, entry: SpendEntry) -> SpendEntry:
+        """Store a spend entry and give it its id."""
+        entry = dataclasses.replace(entry, id=self.uow.store.next_id("spend"))
+        self.keep("spend", entry.id, entry)
+        return entry
+
+    async def overlapping(self, first: date, last: date) -> Sequence[SpendEntry]:
+        """List the entries that cover any date from `first` to `last`."""
+        return [
+            entry
+            for _, entry in sorted(self.working.spend.items())
+            if entry.starts_on <= last and entry.ends_on >= first
+        ]
 
 
 class FakeTimers(_Repository):

@@ -1,14 +1,23 @@
 """Routing: who gets a new lead, as a chain of filters and then a pick.
 
 The chain is: members who can take leads at all (reps, active, not paused or on
-leave), who serve the lead's product and region, who are under their capacity, and
-who are senior enough when the lead's value passes the threshold. A returning contact
-goes back to its previous owner when that rep is still eligible. Among the rest one
-strategy picks: round robin (fair over time, its cursor kept in the database), least
-loaded (open leads relative to capacity), or weighted (smooth weighted round robin, so
-a rep with weight 2 gets two leads for every one of a rep with weight 1, interleaved).
+leave), who serve the lead's product and region, who are under their capacity, who
+are senior enough when the lead's value passes the threshold, and who were not
+excluded (a rep who handed the lead back). A returning contact goes back to its
+previous owner when that rep is still eligible. Among the rest one strategy picks:
+round robin, least loaded (open leads relative to capacity, turns among the equally
+loaded), or weighted (a rep with weight 2 gets two leads for every one of a rep with
+weight 1, interleaved).
+
+Round robin and weighted are fair over any mix of leads, not only when every rep may
+take every lead: each eligible rep is credited its share of each lead and the rep
+with most credit takes it (`_pick_by_credit`). The credit is the persistent state,
+stored between leads as JSON; a rep who is away or ineligible earns nothing meanwhile,
+so nobody comes back to a burst of catch-up leads.
 
 Every decision carries a reason in words, which becomes part of the lead's history.
+`Router` routes a batch of leads in one unit of work, counting each assignment as it
+goes so that capacity holds within the batch too.
 """
 
 from collections.abc import Mapping, Sequence
@@ -18,6 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from core.leads import Lead
 from core.team import Member, Role
 
 
@@ -59,8 +69,8 @@ class Decision:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-def _matches(wanted: str | None, served: frozenset[str]) -> bool:
-    return not served or wanted is None or wanted.casefold() in {s.casefold() for s in served}
+def _serves(served: frozenset[str], wanted: str) -> bool:
+    return not served or any(s.casefold() == wanted for s in served)
 
 
 def _needs_senior(facts: LeadFacts, policy: RoutingPolicy) -> bool:
@@ -71,15 +81,20 @@ def _needs_senior(facts: LeadFacts, policy: RoutingPolicy) -> bool:
 def _filters(facts: LeadFacts, loads: Mapping[int, int], policy: RoutingPolicy, today: date):
     """Yield (words for a rejection, predicate) in the order they are applied."""
     yield "no rep is available", lambda m: m.role is Role.REP and m.is_available(today)
-    yield "a rep was excluded", lambda m: m.id not in facts.exclude
-    yield f"no rep for product {facts.product}", lambda m: _matches(facts.product, m.products)
-    yield f"no rep for region {facts.region}", lambda m: _matches(facts.region, m.regions)
+    if facts.product:
+        product = facts.product.casefold()
+        yield f"no rep for product {facts.product}", lambda m: _serves(m.products, product)
+    if facts.region:
+        region = facts.region.casefold()
+        yield f"no rep for region {facts.region}", lambda m: _serves(m.regions, region)
     yield (
         "every rep is at capacity",
         lambda m: m.capacity is None or loads.get(m.id, 0) < m.capacity,
     )
     if _needs_senior(facts, policy):
         yield "no senior rep for a high-value lead", lambda m: m.tier >= policy.senior_tier
+    if facts.exclude:
+        yield "no other rep can take it", lambda m: m.id not in facts.exclude
 
 
 def eligible(
@@ -99,10 +114,29 @@ def eligible(
     return pool, ""
 
 
-def _round_robin(pool: list[Member], state: Mapping[str, Any]) -> tuple[Member, dict[str, Any]]:
-    cursor = state.get("cursor") or 0
-    chosen = next((m for m in pool if (m.id or 0) > cursor), pool[0])
-    return chosen, {**state, "cursor": chosen.id}
+def _pick_by_credit(
+    pool: list[Member], state: Mapping[str, Any], weighted: bool
+) -> tuple[Member, dict[str, Any]]:
+    """Give each eligible rep its share of this lead as credit; the rep with most credit takes it.
+
+    A rep's share is 1/n of the lead among n eligible reps (round robin) or its weight over
+    the pool's total weight (weighted). The winner pays one whole lead. Credit is kept per
+    rep across leads, also for reps who could not take this one, so over any stream each
+    rep's count stays within a lead or two of the sum of its shares: a specialist behind a
+    generalist gets its turns, and nobody is buried. With one pool throughout this is plain
+    round robin in id order (or smooth weighted round robin).
+    """
+    credit = {int(k): float(v) for k, v in (state.get("credit") or {}).items()}
+    weights = {m.id: (max(m.weight, 0) if weighted else 1) for m in pool}
+    total = sum(weights.values())
+    if total == 0:
+        weights, total = dict.fromkeys(weights, 1), len(weights)
+    for member_id, weight in weights.items():
+        credit[member_id] = credit.get(member_id, 0.0) + weight / total
+    chosen = max(pool, key=lambda m: (round(credit[m.id], 9), -(m.id or 0)))
+    credit[chosen.id] -= 1.0
+    kept = {str(k): round(v, 12) for k, v in credit.items()}
+    return chosen, {**state, "credit": kept}
 
 
 def _least_loaded(
@@ -113,17 +147,14 @@ def _least_loaded(
 
     lowest = min(fill(m) for m in pool)
     tied = [m for m in pool if fill(m) == lowest]
-    return _round_robin(tied, state)
+    return _pick_by_credit(tied, state, weighted=False)
 
 
-def _weighted(pool: list[Member], state: Mapping[str, Any]) -> tuple[Member, dict[str, Any]]:
-    current = {int(k): v for k, v in (state.get("current") or {}).items()}
-    for m in pool:
-        current[m.id] = current.get(m.id, 0) + max(m.weight, 0)
-    chosen = max(pool, key=lambda m: (current[m.id], -(m.id or 0)))
-    current[chosen.id] -= sum(max(m.weight, 0) for m in pool)
-    kept = {str(m.id): current[m.id] for m in pool}
-    return chosen, {**state, "current": kept}
+def forget_absent(state: Mapping[str, Any], members: Sequence[Member]) -> dict[str, Any]:
+    """Drop the credit of members who left the team or stopped being reps."""
+    current = {str(m.id) for m in members if m.active and m.role is Role.REP}
+    credit = state.get("credit") or {}
+    return {**state, "credit": {k: v for k, v in credit.items() if k in current}}
 
 
 def route(
@@ -148,9 +179,64 @@ def route(
 
     if policy.strategy is Strategy.LEAST_LOADED:
         chosen, new_state = _least_loaded(pool, loads, state)
-    elif policy.strategy is Strategy.WEIGHTED:
-        chosen, new_state = _weighted(pool, state)
     else:
-        chosen, new_state = _round_robin(pool, state)
+        weighted = policy.strategy is Strategy.WEIGHTED
+        chosen, new_state = _pick_by_credit(pool, state, weighted)
     reason = f"{policy.strategy.value.replace('_', ' ')} among {len(pool)} eligible"
     return Decision(chosen.id, reason, new_state)
+
+
+def facts_of(
+    lead: Lead, previous_owner_id: int | None = None, exclude: frozenset[int] = frozenset()
+) -> LeadFacts:
+    """Take from a lead what routing needs to know."""
+    return LeadFacts(lead.product, lead.region, lead.value, previous_owner_id, exclude)
+
+
+def candidates(
+    members: Sequence[Member],
+    lead: Lead,
+    loads: Mapping[int, int],
+    policy: RoutingPolicy,
+    today: date,
+) -> list[Member]:
+    """List the reps a manager may hand a lead to: everyone eligible but its owner."""
+    owner = frozenset({lead.owner_id}) if lead.owner_id is not None else frozenset()
+    return eligible(members, facts_of(lead, exclude=owner), loads, policy, today)[0]
+
+
+class Router:
+    """Routes several leads in one unit of work, counting each assignment as it is made."""
+
+    def __init__(
+        self,
+        members: Sequence[Member],
+        loads: Mapping[int, int],
+        policy: RoutingPolicy,
+        state: Mapping[str, Any],
+        today: date,
+    ) -> None:
+        self.members = list(members)
+        self.loads = dict(loads)
+        self.policy = policy
+        self.state = forget_absent(state, members)
+        self.today = today
+
+    def decide(self, facts: LeadFacts) -> Decision:
+        """Choose an owner for a lead without counting it yet."""
+        return route(self.members, facts, self.loads, self.policy, self.state, self.today)
+
+    def take(self, decision: Decision) -> None:
+        """Count a decision that was acted on: its owner's load and the new state."""
+        self.state = decision.state
+        if decision.owner_id is not None:
+            self.loads[decision.owner_id] = self.loads.get(decision.owner_id, 0) + 1
+
+    def release(self, owner_id: int | None) -> None:
+        """Count a lead its owner no longer holds."""
+        if owner_id is not None and self.loads.get(owner_id, 0) > 0:
+            self.loads[owner_id] -= 1
+
+    def member(self, member_id: int | None) -> Member | None:
+        """Find a member of the team this router knows."""
+        return next((m for m in self.members if m.id == member_id), None)

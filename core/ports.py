@@ -48,6 +48,18 @@ class LeadRepository(Protocol):
         """Count open leads per owner."""
         ...
 
+    async def unassigned_open(self) -> Sequence[Lead]:
+        """Load the open leads that have no owner, oldest first, for change."""
+        ...
+
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """Load a rep's open leads, oldest first, for change."""
+        ...
+
+    async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
+        """List the leads given to their current owner at or after a moment, for reading."""
+        ...
+
 
 class MemberRepository(Protocol):
     """The team."""

@@ -172,8 +172,8 @@ class Renderer:
         viewer = next((m for m in members if m.chat_id == row.chat_id), None)
         body = card_text(lead, source, owner, self.clock.now())
         if template is Template.INQUIRY_REPEATED:
-            text = f"🔁 <b>Lead #{lead.id} wrote again</b>\n<i>{html.escape(str(row.data.get('message', '')))}</i>"
-            return Rendered(text)
+            words = html.escape(str(row.data.get("message", "")))
+            return Rendered(f"🔁 <b>Lead #{lead.id} wrote again</b>\n<i>{words}</i>")
         headline = _HEADLINES.get(template, "")
         if reason:
             headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))

@@ -22,7 +22,7 @@ def _display_name(update: Update) -> tuple[int, str, str | None]:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet a member, let an invited user join, and tell a stranger politely there is nothing here."""
+    """Greet a member, let an invited user join, and tell a stranger there is nothing here."""
     services = services_of(context)
     telegram_id, name, username = _display_name(update)
     code = context.args[0] if context.args else ""

@@ -45,7 +45,12 @@ def rules_from(settings: Settings) -> Rules:
         calendar=calendar,
         first_response=timedelta(minutes=settings.first_response_minutes),
         nudge_share=settings.nudge_share,
-        routing=RoutingPolicy(strategy=settings.routing_strategy),
+        routing=RoutingPolicy(
+            strategy=settings.routing_strategy,
+            senior_value_threshold=settings.routing_senior_value,
+            senior_tier=settings.routing_senior_tier,
+            prefer_previous_owner=settings.routing_prefer_previous_owner,
+        ),
     )
 
 
@@ -94,7 +99,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     leads.register(application)
     application.add_error_handler(on_error)
 
-    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules.calendar.tz)
+    rules = services.rules
+    renderer = Renderer(uow_factory(reader, Signals()), clock, rules.calendar.tz, rules.routing)
     dispatcher = Dispatcher(OutboxStore(writer), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)

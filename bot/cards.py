@@ -260,7 +260,7 @@ class Renderer:
         headline = _HEADLINES.get(template, "")
         note = str(row.data.get("note", ""))
         if note:
-            headline = "\n".join(filter(None, [headline, f"<i>{html.escape(note)}</i>"]))
+            headline = "\n".join(filter(None, [headline, f"<i>{html.escape(note, quote=False)}</i>"]))
         if reason:
             headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))
         text = "\n\n".join(filter(None, [headline, body]))

@@ -201,6 +201,36 @@ class Member:
         return "available" if self.role is Role.REP else "manager"
 
 
+def describe_change(changed: Mapping[str, Any]) -> str:
+    """Say in a few words what a profile change did, from what `Member.change` returned."""
+    return ", ".join(_describe(name, value) for name, value in changed.items())
+
+
+def _describe(name: str, value: Any) -> str:
+    match name, value:
+        case "role", _:
+            return f"now a {value}"
+        case (("products" | "regions"), []):
+            return f"all {name}"
+        case (("products" | "regions"), _):
+            return f"{name} {', '.join(value)}"
+        case "capacity", None:
+            return "no capacity limit"
+        case "tier", _:
+            return f"tier {tier_name(value)}"
+        case "on_leave_until", None:
+            return "not on leave"
+        case "on_leave_until", _:
+            return f"on leave until {date.fromisoformat(value):%d.%m.%Y}"
+        case "paused", _:
+            return "paused" if value else "resumed"
+        case "active", _:
+            return "reactivated" if value else "deactivated"
+        case "name", _:
+            return f"renamed {value}"
+    return f"{name} {value}"
+
+
 @dataclass
 class Invite:
     """A one-time code that lets its holder join the team."""

@@ -24,7 +24,15 @@ from core.errors import (
 from core.events import Event, EventKind
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
-from core.team import DayFigures, Invite, Member, Role, RosterLine, day_figures
+from core.team import (
+    DayFigures,
+    Invite,
+    Member,
+    Role,
+    RosterLine,
+    day_figures,
+    describe_change,
+)
 from core.timers import Timer, TimerKind
 from core.usecase import managers
 
@@ -379,8 +387,7 @@ def _open_leads_line(member: Member, moved: Sequence[Moved]) -> str:
 
 
 def _changed_line(member: Member, changed: Mapping[str, Any], moved: Sequence[Moved]) -> str:
-    words = ", ".join(name.replace("_", " ") for name in changed)
-    line = f"{member.name}: {words} changed."
+    line = f"{member.name}: {describe_change(changed)}."
     if moved:
         line += f" Waiting leads found an owner: {_leads_line(moved)}."
     return line

@@ -587,7 +587,7 @@ async def test_unserved_product_waits_until_a_manager_adds_it_to_a_profile(
     assert store.lead(lead.id).owner_id == team.boris.id
     assert (
         change.summary
-        == f"Boris: products changed. Waiting leads found an owner: #{lead.id} to Boris."
+        == f"Boris: products doors, roofs. Waiting leads found an owner: #{lead.id} to Boris."
     )
 
 

@@ -20,7 +20,7 @@ from core.events import EventKind
 from core.leads import LOSS_REASON_LABELS, Lead
 from core.notices import Template
 from core.ports import UnitOfWork
-from core.routing import RoutingPolicy, candidates
+from core.routing import Candidate, RoutingPolicy, candidates
 from core.services import Action
 from core.team import Member
 from storage.outbox import Pending
@@ -28,10 +28,11 @@ from storage.outbox import Pending
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message ready for Telegram: HTML text and optional buttons."""
+    """A message ready for Telegram: HTML text, optional buttons, the lead version drawn."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    version: int | None = None
 
 
 def describe_age(delta: timedelta) -> str:
@@ -122,22 +123,28 @@ MAX_REP_BUTTONS = 24
 
 
 def reassign_keyboard(
-    lead: Lead, reps: Sequence[Member], back: bool = False
+    lead: Lead, reps: Sequence[Candidate], back: bool = False
 ) -> list[list[InlineKeyboardButton]]:
-    """Offer a manager one button per rep who may take the lead, two to a row.
+    """Offer a manager one button per rep at work, two to a row; any card or alert can carry it.
 
-    Any card or alert can carry it: pass the reps `core.routing.candidates` gives (the
-    renderer's `candidates` does), drawn for the lead's current version, so a press on
-    an outdated alert is refused and the alert redrawn.
+    Pass what `core.routing.candidates` gives (the renderer's `candidates` does): reps who
+    fit the routing rules come first; one who does not says why on the button ("👤 Roman ·
+    at capacity"), as the manager is overruling the rules. Buttons are drawn for the
+    lead's current version, so a press on an outdated alert is refused and redrawn.
     """
     buttons = [
-        _button(f"👤 {rep.name}", Action.ASSIGN, lead, str(rep.id))
+        _button(_rep_label(rep), Action.ASSIGN, lead, str(rep.member.id))
         for rep in reps[:MAX_REP_BUTTONS]
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if not buttons and back:
         rows = [[_button("Nobody else can take it now", Action.BACK, lead)]]
     return [*rows, [_button("↩️ Back", Action.BACK, lead)]] if back else rows
+
+
+def _rep_label(rep: Candidate) -> str:
+    name = f"👤 {rep.member.name}"
+    return f"{name} · {rep.misfit}" if rep.misfit else name
 
 
 def hand_back_keyboard(lead: Lead) -> list[list[InlineKeyboardButton]]:
@@ -159,7 +166,7 @@ def card_keyboard(
     view: str,
     lead: Lead,
     viewer: Member | None,
-    reps: Sequence[Member],
+    reps: Sequence[Candidate],
 ) -> list[list[InlineKeyboardButton]]:
     """Choose a card's buttons for the one who sees it: the owner works it, managers move it."""
     owns = viewer is not None and viewer.active and viewer.id == lead.owner_id
@@ -228,12 +235,11 @@ class Renderer:
 
     async def candidates(
         self, uow: UnitOfWork, lead: Lead, members: Sequence[Member]
-    ) -> list[Member]:
-        """List the reps a manager may give the lead to now, the least loaded first."""
+    ) -> list[Candidate]:
+        """List the reps a manager may give the lead to now, those who fit the rules first."""
         loads = await uow.leads.open_counts_by_owner()
         today = self.clock.now().astimezone(self.tz).date()
-        reps = candidates(members, lead, loads, self.policy, today)
-        return sorted(reps, key=lambda m: (loads.get(m.id, 0) / (m.capacity or 100), m.id))
+        return candidates(members, lead, loads, self.policy, today)
 
     async def _unassigned_reason(self, uow: UnitOfWork, lead: Lead) -> str:
         if lead.owner_id is not None:
@@ -249,7 +255,7 @@ class Renderer:
         members: Sequence[Member],
         source: str | None,
         reason: str,
-        reps: Sequence[Member] = (),
+        reps: Sequence[Candidate] = (),
     ) -> Rendered:
         owner = next((m for m in members if m.id == lead.owner_id), None)
         viewer = next((m for m in members if m.chat_id == row.chat_id), None)
@@ -260,10 +266,12 @@ class Renderer:
         headline = _HEADLINES.get(template, "")
         note = str(row.data.get("note", ""))
         if note:
-            headline = "\n".join(filter(None, [headline, f"<i>{html.escape(note, quote=False)}</i>"]))
+            headline = "\n".join(
+                filter(None, [headline, f"<i>{html.escape(note, quote=False)}</i>"])
+            )
         if reason:
             headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))
         text = "\n\n".join(filter(None, [headline, body]))
         view = str(row.data.get("view", ""))
         rows = card_keyboard(template, view, lead, viewer, reps)
-        return Rendered(text, InlineKeyboardMarkup(rows) if rows else None)
+        return Rendered(text, InlineKeyboardMarkup(rows) if rows else None, lead.version)

@@ -1,4 +1,4 @@
-"""The `leadline` command: serve, migrate, check, and source management."""
+"""The `leadline` command: serve, migrate, check, source and team management."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
+from bot import teamcli
 from bot.settings import Settings, settings_error
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     add = source_commands.add_parser("add", help="create a source and print its token")
     add.add_argument("name")
     add.add_argument("--channel", choices=["api", "form", "phone"], default="api")
+    teamcli.add_parser(commands)
     return root
 
 
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "check":
         return _check(settings)
+    if args.command == "team":
+        return teamcli.run(settings, args, _with_services)
     return _source_add(settings, args.name, args.channel)
 
 

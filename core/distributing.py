@@ -24,7 +24,7 @@ from core.events import EventKind
 from core.leads import Lead
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
-from core.routing import Router, candidates, facts_of
+from core.routing import Router, facts_of, misfit
 from core.team import Member
 from core.timers import Timer
 from core.usecase import UseCases, managers
@@ -253,22 +253,28 @@ class Distributing(UseCases):
     async def _reassign(
         self, uow: UnitOfWork, lead: Lead, manager: Member, argument: str, now: datetime
     ) -> str:
-        """Give a lead to the rep a manager picked, if that rep may take it now."""
-        router = await self._router(uow, now)
-        target = router.member(int(argument)) if argument.isdigit() else None
+        """Give a lead to the rep a manager picked, if that rep is at work.
+
+        A manager may overrule products, regions, capacity and tier; the history says
+        which ("assigned by a manager (at capacity)").
+        """
+        target = await uow.members.get(int(argument)) if argument.isdigit() else None
         if target is None or not target.is_rep:
             raise StaleAction("That rep can no longer take leads; pick another.")
         if target.id == lead.owner_id:
             raise StaleAction(f"Lead #{lead.id} is already {target.name}'s.")
-        allowed = candidates(router.members, lead, router.loads, router.policy, router.today)
-        if target not in allowed:
-            raise StaleAction(f"{target.name} cannot take this lead now; pick another.")
+        today = self._today(now)
+        if not target.is_available(today):
+            raise StaleAction(
+                f"{target.name} cannot take leads now ({target.status(today)}); pick another."
+            )
 
         previous = lead.owner_id
+        loads = await uow.leads.open_counts_by_owner()
+        overruled = misfit(target, lead, loads, self.rules.routing, today)
+        reason = "assigned by a manager" + (f" ({overruled})" if overruled else "")
         note = f"Assigned to you by {manager.name}"
-        await self._hand_over(
-            uow, lead, target, now, "assigned by a manager", manager.id, note, tell_previous=True
-        )
+        await self._hand_over(uow, lead, target, now, reason, manager.id, note, tell_previous=True)
         await uow.leads.save(lead)  # before offering, which reads leads and loads afresh
         await self._room_freed(uow, previous, now)
         return f"Assigned to {target.name}."

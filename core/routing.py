@@ -79,22 +79,35 @@ def _needs_senior(facts: LeadFacts, policy: RoutingPolicy) -> bool:
 
 
 def _filters(facts: LeadFacts, loads: Mapping[int, int], policy: RoutingPolicy, today: date):
-    """Yield (words for a rejection, predicate) in the order they are applied."""
-    yield "no rep is available", lambda m: m.role is Role.REP and m.is_available(today)
+    """Yield (words for an empty list, words for one rep, predicate) in the order applied."""
+    yield "no rep is available", "away", lambda m: m.role is Role.REP and m.is_available(today)
     if facts.product:
         product = facts.product.casefold()
-        yield f"no rep for product {facts.product}", lambda m: _serves(m.products, product)
+        yield (
+            f"no rep for product {facts.product}",
+            "other products",
+            lambda m: _serves(m.products, product),
+        )
     if facts.region:
         region = facts.region.casefold()
-        yield f"no rep for region {facts.region}", lambda m: _serves(m.regions, region)
+        yield (
+            f"no rep for region {facts.region}",
+            "other regions",
+            lambda m: _serves(m.regions, region),
+        )
     yield (
         "every rep is at capacity",
+        "at capacity",
         lambda m: m.capacity is None or loads.get(m.id, 0) < m.capacity,
     )
     if _needs_senior(facts, policy):
-        yield "no senior rep for a high-value lead", lambda m: m.tier >= policy.senior_tier
+        yield (
+            "no senior rep for a high-value lead",
+            "not senior",
+            lambda m: m.tier >= policy.senior_tier,
+        )
     if facts.exclude:
-        yield "no other rep can take it", lambda m: m.id not in facts.exclude
+        yield "no other rep can take it", "handed it back", lambda m: m.id not in facts.exclude
 
 
 def eligible(
@@ -106,7 +119,7 @@ def eligible(
 ) -> tuple[list[Member], str]:
     """Filter the team down to who may take the lead; say what emptied the list if it did."""
     pool = sorted(members, key=lambda m: m.id or 0)
-    for rejection, keep in _filters(facts, loads, policy, today):
+    for rejection, _misfit, keep in _filters(facts, loads, policy, today):
         remaining = [m for m in pool if keep(m)]
         if not remaining:
             return [], rejection
@@ -193,16 +206,45 @@ def facts_of(
     return LeadFacts(lead.product, lead.region, lead.value, previous_owner_id, exclude)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A rep a manager may give a lead to, and why routing would have passed them over."""
+
+    member: Member
+    misfit: str = ""
+
+
 def candidates(
     members: Sequence[Member],
     lead: Lead,
     loads: Mapping[int, int],
     policy: RoutingPolicy,
     today: date,
-) -> list[Member]:
-    """List the reps a manager may hand a lead to: everyone eligible but its owner."""
-    owner = frozenset({lead.owner_id}) if lead.owner_id is not None else frozenset()
-    return eligible(members, facts_of(lead, exclude=owner), loads, policy, today)[0]
+) -> list[Candidate]:
+    """List the reps a manager may give a lead to: every available rep but its owner.
+
+    A manager may overrule products, regions, capacity and tier; each candidate says in a
+    word or two which rule it breaks ("at capacity"), and those who break none come first,
+    the least loaded first.
+    """
+    found = [
+        Candidate(member, misfit(member, lead, loads, policy, today))
+        for member in members
+        if member.id != lead.owner_id and member.is_rep and member.is_available(today)
+    ]
+
+    def order(c: Candidate) -> tuple[bool, float, int]:
+        return bool(c.misfit), loads.get(c.member.id, 0) / (c.member.capacity or 100), c.member.id
+
+    return sorted(found, key=order)
+
+
+def misfit(
+    member: Member, lead: Lead, loads: Mapping[int, int], policy: RoutingPolicy, today: date
+) -> str:
+    """Say in a word or two why routing would not give a lead to a member; empty if it would."""
+    rules = _filters(facts_of(lead), loads, policy, today)
+    return next((words for _, words, keep in rules if not keep(member)), "")
 
 
 class Router:

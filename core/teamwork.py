@@ -163,14 +163,19 @@ class Teamwork(Distributing):
         raise MemberNotFound(f"There is no member #{member_id} on the team.")
 
     async def find_member(self, reference: str) -> Member:
-        """Find a member by id, Telegram id or @username, for the command line."""
+        """Find a member by id, Telegram id, @username or a name only they have."""
         wanted = reference.strip().removeprefix("@").casefold()
         async with self.uow() as uow:
             members = await uow.members.all()
         for member in members:
-            names = {str(member.id), str(member.telegram_id), (member.username or "").casefold()}
-            if wanted in names:
+            keys = {str(member.id), str(member.telegram_id), (member.username or "").casefold()}
+            if wanted in keys:
                 return member
+        named = [m for m in members if m.name.casefold() == wanted]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise MemberNotFound(f"{len(named)} members are named {reference}; use their id.")
         raise MemberNotFound(f"Nobody on the team is {reference!r}; see `leadline team list`.")
 
     def _start_of_today(self) -> datetime:

@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import FixedClock
 from core.events import EventKind
 from core.leads import LOST, Channel, Inquiry, Lead
+from core.notices import Notice, Template
 from core.services import Services
 from core.team import Member, Role
 from storage.database import session_factories
+from storage.outbox import OutboxStore
 from storage.unit_of_work import Signals, SqlUnitOfWork, uow_factory
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -167,3 +169,22 @@ async def test_captures_racing_an_offer_never_pass_a_reps_capacity(
         waiting = await work.leads.unassigned_open()
     assert counts == {ann.id: 4}
     assert len(waiting) == 3
+
+
+async def test_a_new_card_drawn_before_a_change_and_recorded_after_it_is_redrawn(
+    uow: UowFactory, engine: AsyncEngine
+) -> None:
+    lead = await add_lead(uow, version=3)
+    async with uow() as work:
+        await work.outbox.put(Notice(7, Template.UNASSIGNED_ALERT, lead.id))
+        await work.outbox.put(Notice(8, Template.UNASSIGNED_ALERT, lead.id))
+        await work.commit()
+    outbox = OutboxStore(session_factories(engine)[0])
+    stale, fresh = await outbox.heads(NOW, 10)
+
+    await outbox.sent(stale, 41, NOW, drawn_at=2)
+    await outbox.sent(fresh, 42, NOW, drawn_at=3)
+
+    assert [
+        (row.chat_id, row.template, row.edit_message_id) for row in await outbox.heads(NOW, 10)
+    ] == [(7, "card", 41)]

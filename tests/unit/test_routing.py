@@ -4,19 +4,22 @@ import json
 import random
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from core.leads import Channel, Lead
 from core.routing import (
     Decision,
     LeadFacts,
     RoutingPolicy,
     Strategy,
+    candidates,
     eligible,
     forget_absent,
+    misfit,
     route,
 )
 from core.team import Member, Role
@@ -493,3 +496,37 @@ def test_capacity_is_never_exceeded_while_loads_are_counted(policy: RoutingPolic
     assert all(loads[m.id] <= m.capacity for m in team if m.capacity is not None)
     assert (loads[1], loads[2], loads[5]) == (40, 150, 500)
     assert unassigned == 0
+
+
+# -- candidates a manager may pick ---------------------------------------------------------
+
+
+def test_manager_is_offered_every_rep_at_work_fitting_ones_first_then_least_loaded() -> None:
+    team = [
+        rep(1, capacity=10),
+        rep(2, capacity=2),
+        rep(3, products=frozenset({"doors"})),
+        rep(4, paused=True),
+        rep(5, capacity=10),
+        Member(7006, "Maria", Role.MANAGER, id=6),
+    ]
+    lead = Lead(Channel.API, datetime(2026, 12, 2, tzinfo=UTC), product="roofs", id=9, owner_id=5)
+
+    found = candidates(team, lead, {1: 5, 2: 2, 5: 1}, ROUND_ROBIN, TODAY)
+
+    assert [(c.member.id, c.misfit) for c in found] == [
+        (1, ""),
+        (3, "other products"),
+        (2, "at capacity"),
+    ]
+
+
+def test_misfit_names_the_first_rule_a_rep_breaks() -> None:
+    lead = Lead(Channel.API, datetime(2026, 12, 2, tzinfo=UTC), region="north", value=Decimal(9))
+    policy = RoutingPolicy(senior_value_threshold=Decimal(5))
+
+    assert misfit(rep(1, regions=frozenset({"south"})), lead, {}, policy, TODAY) == (
+        "other regions"
+    )
+    assert misfit(rep(1, tier=0), lead, {}, policy, TODAY) == "not senior"
+    assert misfit(rep(1, tier=1), lead, {}, policy, TODAY) == ""

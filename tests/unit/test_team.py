@@ -331,17 +331,31 @@ async def test_handed_out_lead_tells_the_rep_it_was_taken_from(
 # -- reassignment by a manager --------------------------------------------------------------
 
 
-async def test_manager_reassigns_only_to_a_rep_who_may_take_the_lead(
+async def test_manager_reassigns_only_to_a_rep_who_is_at_work(
     services: Services, store: FakeStore, team: Team
 ) -> None:
     card = await new_lead(services, store)
     pause(store, team.boris)
     before = store.snapshot()
 
-    with pytest.raises(StaleAction, match="Boris cannot take this lead now"):
+    with pytest.raises(StaleAction, match=r"Boris cannot take leads now \(paused\)"):
         await services.tap(press(team.maria, card, Action.ASSIGN, str(team.boris.id)))
 
     assert store.snapshot() == before
+
+
+async def test_manager_may_overrule_capacity_and_products_and_the_history_says_so(
+    services: Services, store: FakeStore, team: Team
+) -> None:
+    store.save_member(dataclasses.replace(team.boris, capacity=1, products=frozenset({"x"})))
+    await new_lead(services, store)
+    card = await new_lead(services, store, product="y")
+    boris = store.member(team.boris.id)
+
+    first = await services.tap(press(team.maria, card, Action.ASSIGN, str(boris.id)))
+
+    assert first.summary == "Assigned to Boris."
+    assert last_event(store, card.id).data["reason"] == "assigned by a manager (other products)"
 
 
 async def test_reassigning_a_lead_to_its_owner_is_refused(
@@ -702,7 +716,7 @@ async def test_admin_adds_a_member_with_a_profile_by_script(
         await services.add_member(8001, "Vera again")
 
 
-@pytest.mark.parametrize("reference", ["2", "7002", "@anna_k", "ANNA_K"])
+@pytest.mark.parametrize("reference", ["2", "7002", "@anna_k", "ANNA_K", "anna"])
 async def test_member_is_found_by_id_telegram_id_or_username(
     services: Services, store: FakeStore, team: Team, reference: str
 ) -> None:
@@ -714,6 +728,15 @@ async def test_member_is_found_by_id_telegram_id_or_username(
 async def test_unknown_member_reference_says_where_to_look(services: Services, team: Team) -> None:
     with pytest.raises(MemberNotFound, match="leadline team list"):
         await services.find_member("nobody")
+
+
+async def test_a_name_two_members_share_asks_for_an_id(
+    services: Services, team: Team, hire: Hire
+) -> None:
+    hire("Anna")
+
+    with pytest.raises(MemberNotFound, match="2 members are named Anna; use their id"):
+        await services.find_member("Anna")
 
 
 # -- the roster -----------------------------------------------------------------------------

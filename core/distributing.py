@@ -11,7 +11,10 @@ become eligible: a rep resumes or is reactivated or joins, a manager widens a pr
 or ends a leave, a leave runs out (a timer at the start of the next day), a rep with a
 capacity closes or gives up a lead, and whenever `offer_unassigned()` is called (at the
 start of a shift). A rep who handed a lead back is never offered that lead again; a
-manager can still give it to them.
+manager can still give it to them. At most `OFFER_BATCH` leads are given out in one
+transaction; an offer made inside another use case arms an `offer_unassigned` timer,
+due at once, to carry on in the next, so a long queue never holds the database's write
+lock for long.
 """
 
 import logging
@@ -26,12 +29,13 @@ from core.notices import Notice, Template
 from core.ports import UnitOfWork
 from core.routing import Router, facts_of, misfit
 from core.team import Member
-from core.timers import Timer
+from core.timers import Timer, TimerKind
 from core.usecase import UseCases, managers
 
 logger = logging.getLogger(__name__)
 
 ROUTING_STATE_KEY = "routing"
+OFFER_BATCH = 20  # waiting leads given out per transaction
 
 
 class HandBackReason(StrEnum):
@@ -164,29 +168,49 @@ class Distributing(UseCases):
         """Offer every waiting lead again, oldest first, to whoever may take it now.
 
         Call it whenever reps may have become eligible, for instance when a shift starts.
+        Leads are given out in transactions of at most `OFFER_BATCH`, so captures are
+        not held up behind a long queue.
 
         Returns:
             The leads that found an owner; the others keep waiting.
         """
-        async with self.uow() as uow:
-            moved = await self._offer_unassigned(uow, self.clock.now(), trigger)
-            await uow.commit()
+        moved: list[Moved] = []
+        more = True
+        while more:
+            async with self.uow() as uow:
+                batch, more = await self._offer_batch(uow, self.clock.now(), trigger)
+                await uow.commit()
+            moved += batch
         return moved
 
     async def _offer_unassigned(self, uow: UnitOfWork, now: datetime, trigger: str) -> list[Moved]:
+        """Offer one batch of waiting leads in this unit of work; a timer carries on after it."""
+        moved, more = await self._offer_batch(uow, now, trigger)
+        if more:
+            await uow.timers.arm(Timer(TimerKind.OFFER_UNASSIGNED, now, data={"trigger": trigger}))
+        return moved
+
+    async def _offer_batch(
+        self, uow: UnitOfWork, now: datetime, trigger: str
+    ) -> tuple[list[Moved], bool]:
+        """Give out up to `OFFER_BATCH` waiting leads; tell whether more may find an owner."""
         waiting = await uow.leads.unassigned_open()
         if not waiting:
-            return []
+            return [], False
         router = await self._router(uow, now)
-        moved = [
-            found
-            for lead in waiting
-            if (found := await self._offer(uow, router, lead, now, trigger)) is not None
-        ]
+        moved: list[Moved] = []
+        more = False
+        for index, lead in enumerate(waiting):
+            found = await self._offer(uow, router, lead, now, trigger)
+            if found is not None:
+                moved.append(found)
+            if len(moved) >= OFFER_BATCH:
+                more = index + 1 < len(waiting)
+                break
         await self._keep_router(uow, router)
         if moved:
             logger.info("%d waiting leads found an owner (%s)", len(moved), trigger)
-        return moved
+        return moved, more
 
     async def _offer(
         self, uow: UnitOfWork, router: Router, lead: Lead, now: datetime, trigger: str

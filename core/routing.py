@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from core.leads import Lead
@@ -69,8 +70,9 @@ class Decision:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-def _serves(served: frozenset[str], wanted: str) -> bool:
-    return not served or any(s.casefold() == wanted for s in served)
+@lru_cache(maxsize=4096)
+def _folded(served: frozenset[str]) -> frozenset[str]:
+    return frozenset(name.casefold() for name in served)
 
 
 def _needs_senior(facts: LeadFacts, policy: RoutingPolicy) -> bool:
@@ -78,36 +80,92 @@ def _needs_senior(facts: LeadFacts, policy: RoutingPolicy) -> bool:
     return threshold is not None and facts.value is not None and facts.value >= threshold
 
 
-def _filters(facts: LeadFacts, loads: Mapping[int, int], policy: RoutingPolicy, today: date):
-    """Yield (words for an empty list, words for one rep, predicate) in the order applied."""
-    yield "no rep is available", "away", lambda m: m.role is Role.REP and m.is_available(today)
-    if facts.product:
-        product = facts.product.casefold()
-        yield (
-            f"no rep for product {facts.product}",
-            "other products",
-            lambda m: _serves(m.products, product),
-        )
-    if facts.region:
-        region = facts.region.casefold()
-        yield (
-            f"no rep for region {facts.region}",
-            "other regions",
-            lambda m: _serves(m.regions, region),
-        )
-    yield (
-        "every rep is at capacity",
-        "at capacity",
-        lambda m: m.capacity is None or loads.get(m.id, 0) < m.capacity,
-    )
-    if _needs_senior(facts, policy):
-        yield (
-            "no senior rep for a high-value lead",
-            "not senior",
-            lambda m: m.tier >= policy.senior_tier,
-        )
-    if facts.exclude:
-        yield "no other rep can take it", "handed it back", lambda m: m.id not in facts.exclude
+AWAY, PRODUCT, REGION, FULL, JUNIOR, EXCLUDED = range(6)
+_EMPTIED = (
+    "no rep is available",
+    "no rep for product {product}",
+    "no rep for region {region}",
+    "every rep is at capacity",
+    "no senior rep for a high-value lead",
+    "no other rep can take it",
+)
+_MISFITS = (
+    "away",
+    "other products",
+    "other regions",
+    "at capacity",
+    "not senior",
+    "handed it back",
+)
+
+
+class _Rules:
+    """The chain for one lead, ready to test reps against it quickly."""
+
+    def __init__(
+        self, facts: LeadFacts, loads: Mapping[int, int], policy: RoutingPolicy, today: date
+    ) -> None:
+        self.facts = facts
+        self.product = facts.product.casefold() if facts.product else None
+        self.region = facts.region.casefold() if facts.region else None
+        self.loads = loads
+        self.senior_tier = policy.senior_tier if _needs_senior(facts, policy) else None
+        self.today = today
+
+    def first_broken(self, m: Member) -> int | None:
+        """Name the first rule of the chain a rep breaks for this lead; None if none."""
+        if m.role is not Role.REP or not m.is_available(self.today):
+            return AWAY
+        return self.broken_when_available(m)
+
+    def broken_when_available(self, m: Member) -> int | None:
+        """Name the first rule broken by a rep known to be available; None if none."""
+        if self.product and m.products and self.product not in _folded(m.products):
+            return PRODUCT
+        if self.region and m.regions and self.region not in _folded(m.regions):
+            return REGION
+        if m.capacity is not None and self.loads.get(m.id, 0) >= m.capacity:
+            return FULL
+        if self.senior_tier is not None and m.tier < self.senior_tier:
+            return JUNIOR
+        if m.id in self.facts.exclude:
+            return EXCLUDED
+        return None
+
+    def emptied(self, rule: int) -> str:
+        """Say in words that a rule left nobody."""
+        return _EMPTIED[rule].format(product=self.facts.product, region=self.facts.region)
+
+
+def _by_id(members: Sequence[Member]) -> list[Member]:
+    return sorted(members, key=lambda m: m.id or 0)
+
+
+def _eligible(
+    pool: list[Member],
+    facts: LeadFacts,
+    loads: Mapping[int, int],
+    policy: RoutingPolicy,
+    today: date,
+    available: bool = False,
+) -> tuple[list[Member], str]:
+    """Keep the reps who break no rule; with nobody left, name the rule that left nobody.
+
+    Rules apply in order, so the rule that emptied the list is the latest first-broken
+    rule among the reps. `available` says every rep in `pool` is known to be available.
+    """
+    rules = _Rules(facts, loads, policy, today)
+    check = rules.broken_when_available if available else rules.first_broken
+    kept, latest = [], -1
+    for member in pool:
+        broken = check(member)
+        if broken is None:
+            kept.append(member)
+        elif broken > latest:
+            latest = broken
+    if kept:
+        return kept, ""
+    return [], rules.emptied(max(latest, AWAY))
 
 
 def eligible(
@@ -117,19 +175,15 @@ def eligible(
     policy: RoutingPolicy,
     today: date,
 ) -> tuple[list[Member], str]:
-    """Filter the team down to who may take the lead; say what emptied the list if it did."""
-    pool = sorted(members, key=lambda m: m.id or 0)
-    for rejection, _misfit, keep in _filters(facts, loads, policy, today):
-        remaining = [m for m in pool if keep(m)]
-        if not remaining:
-            return [], rejection
-        pool = remaining
-    return pool, ""
+    """Filter the team down to who may take the lead, in id order; say what emptied the list."""
+    return _eligible(_by_id(members), facts, loads, policy, today)
 
 
-def _pick_by_credit(
-    pool: list[Member], state: Mapping[str, Any], weighted: bool
-) -> tuple[Member, dict[str, Any]]:
+# Credits within this of each other count as equal, so float rounding never decides a tie.
+_TIE = 1e-9
+
+
+def _pick_by_credit(pool: list[Member], credit: dict[int, float], weighted: bool) -> Member:
     """Give each eligible rep its share of this lead as credit; the rep with most credit takes it.
 
     A rep's share is 1/n of the lead among n eligible reps (round robin) or its weight over
@@ -137,49 +191,58 @@ def _pick_by_credit(
     rep across leads, also for reps who could not take this one, so over any stream each
     rep's count stays within a lead or two of the sum of its shares: a specialist behind a
     generalist gets its turns, and nobody is buried. With one pool throughout this is plain
-    round robin in id order (or smooth weighted round robin).
+    round robin in id order (or smooth weighted round robin). Changes `credit` in place;
+    `pool` must be in id order, as ties go to the lowest id.
     """
-    credit = {int(k): float(v) for k, v in (state.get("credit") or {}).items()}
-    weights = {m.id: (max(m.weight, 0) if weighted else 1) for m in pool}
-    total = sum(weights.values())
+    weights = [max(m.weight, 0) if weighted else 1 for m in pool]
+    total = sum(weights)
     if total == 0:
-        weights, total = dict.fromkeys(weights, 1), len(weights)
-    for member_id, weight in weights.items():
-        credit[member_id] = credit.get(member_id, 0.0) + weight / total
-    chosen = max(pool, key=lambda m: (round(credit[m.id], 9), -(m.id or 0)))
+        weights, total = [1] * len(pool), len(pool)
+    chosen, best = pool[0], float("-inf")
+    for member, weight in zip(pool, weights, strict=True):
+        earned = credit.get(member.id, 0.0) + weight / total
+        credit[member.id] = earned
+        if earned > best + _TIE:
+            chosen, best = member, earned
     credit[chosen.id] -= 1.0
-    kept = {str(k): round(v, 12) for k, v in credit.items()}
-    return chosen, {**state, "credit": kept}
+    return chosen
 
 
 def _least_loaded(
-    pool: list[Member], loads: Mapping[int, int], state: Mapping[str, Any]
-) -> tuple[Member, dict[str, Any]]:
+    pool: list[Member], loads: Mapping[int, int], credit: dict[int, float]
+) -> Member:
     def fill(m: Member) -> float:
         return loads.get(m.id or 0, 0) / (m.capacity or 100)
 
     lowest = min(fill(m) for m in pool)
     tied = [m for m in pool if fill(m) == lowest]
-    return _pick_by_credit(tied, state, weighted=False)
+    return _pick_by_credit(tied, credit, weighted=False)
+
+
+def _credit_in(state: Mapping[str, Any]) -> dict[int, float]:
+    """Read the credit from a state, whose keys are strings once it went through JSON."""
+    return {int(k): float(v) for k, v in (state.get("credit") or {}).items()}
 
 
 def forget_absent(state: Mapping[str, Any], members: Sequence[Member]) -> dict[str, Any]:
     """Drop the credit of members who left the team or stopped being reps."""
-    current = {str(m.id) for m in members if m.active and m.role is Role.REP}
+    current = {m.id for m in members if m.active and m.role is Role.REP}
     credit = state.get("credit") or {}
-    return {**state, "credit": {k: v for k, v in credit.items() if k in current}}
+    return {**state, "credit": {k: v for k, v in credit.items() if int(k) in current}}
 
 
-def route(
-    members: Sequence[Member],
+def _decide(
+    pool: list[Member],
     facts: LeadFacts,
     loads: Mapping[int, int],
     policy: RoutingPolicy,
     state: Mapping[str, Any],
+    credit: dict[int, float],
     today: date,
+    available: bool = False,
 ) -> Decision:
-    """Choose the owner of a lead, or nobody, with the reason in words."""
-    pool, rejection = eligible(members, facts, loads, policy, today)
+    """Route a lead among reps in id order, given the state and its credit already read."""
+    pool, rejection = _eligible(pool, facts, loads, policy, today, available)
     if not pool:
         return Decision(None, rejection, dict(state))
 
@@ -190,13 +253,25 @@ def route(
                 previous.id, "returning contact, back to its previous owner", dict(state)
             )
 
+    credit = dict(credit)
     if policy.strategy is Strategy.LEAST_LOADED:
-        chosen, new_state = _least_loaded(pool, loads, state)
+        chosen = _least_loaded(pool, loads, credit)
     else:
-        weighted = policy.strategy is Strategy.WEIGHTED
-        chosen, new_state = _pick_by_credit(pool, state, weighted)
+        chosen = _pick_by_credit(pool, credit, policy.strategy is Strategy.WEIGHTED)
     reason = f"{policy.strategy.value.replace('_', ' ')} among {len(pool)} eligible"
-    return Decision(chosen.id, reason, new_state)
+    return Decision(chosen.id, reason, {**state, "credit": credit})
+
+
+def route(
+    members: Sequence[Member],
+    facts: LeadFacts,
+    loads: Mapping[int, int],
+    policy: RoutingPolicy,
+    state: Mapping[str, Any],
+    today: date,
+) -> Decision:
+    """Choose the owner of a lead, or nobody, with the reason in words, and the next state."""
+    return _decide(_by_id(members), facts, loads, policy, state, _credit_in(state), today)
 
 
 def facts_of(
@@ -243,8 +318,8 @@ def misfit(
     member: Member, lead: Lead, loads: Mapping[int, int], policy: RoutingPolicy, today: date
 ) -> str:
     """Say in a word or two why routing would not give a lead to a member; empty if it would."""
-    rules = _filters(facts_of(lead), loads, policy, today)
-    return next((words for _, words, keep in rules if not keep(member)), "")
+    broken = _Rules(facts_of(lead), loads, policy, today).first_broken(member)
+    return "" if broken is None else _MISFITS[broken]
 
 
 class Router:
@@ -258,19 +333,32 @@ class Router:
         state: Mapping[str, Any],
         today: date,
     ) -> None:
-        self.members = list(members)
+        self.members = _by_id(members)
+        self._available = [m for m in self.members if m.is_rep and m.is_available(today)]
         self.loads = dict(loads)
         self.policy = policy
-        self.state = forget_absent(state, members)
+        kept = forget_absent(state, members)
+        self._credit = _credit_in(kept)
+        self.state: dict[str, Any] = {**kept, "credit": self._credit}
         self.today = today
 
     def decide(self, facts: LeadFacts) -> Decision:
         """Choose an owner for a lead without counting it yet."""
-        return route(self.members, facts, self.loads, self.policy, self.state, self.today)
+        return _decide(
+            self._available,
+            facts,
+            self.loads,
+            self.policy,
+            self.state,
+            self._credit,
+            self.today,
+            available=True,
+        )
 
     def take(self, decision: Decision) -> None:
         """Count a decision that was acted on: its owner's load and the new state."""
         self.state = decision.state
+        self._credit = decision.state["credit"]  # keyed by int: every state here came from us
         if decision.owner_id is not None:
             self.loads[decision.owner_id] = self.loads.get(decision.owner_id, 0) + 1
 

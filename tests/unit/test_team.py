@@ -542,6 +542,40 @@ async def test_offer_at_the_start_of_a_shift_gives_waiting_leads_out_fairly(
     assert moved[0].reason == "offered again, a shift started: round robin among 2 eligible"
 
 
+async def test_a_long_queue_is_given_out_in_batches_one_transaction_each(
+    services: Services, store: FakeStore, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("core.distributing.OFFER_BATCH", 2)
+    pause(store, team.anna, team.boris)
+    for _ in range(5):
+        await new_lead(services, store)
+    store.save_member(team.anna)
+    commits = store.commits
+
+    moved = await services.offer_unassigned()
+
+    assert len(moved) == 5
+    assert owners(store) == [team.anna.id] * 5
+    assert store.commits - commits == 3
+
+
+async def test_a_long_queue_offered_inside_a_change_carries_on_by_timer(
+    services: Services, store: FakeStore, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("core.distributing.OFFER_BATCH", 2)
+    pause(store, team.anna, team.boris)
+    for _ in range(5):
+        await new_lead(services, store)
+
+    await services.resume(team.anna.telegram_id)
+    after_resume = owners(store).count(team.anna.id)
+    while await services.fire_due_timers():
+        pass
+
+    assert after_resume == 2
+    assert owners(store) == [team.anna.id] * 5
+
+
 async def test_waiting_lead_of_a_returning_contact_goes_to_its_previous_owner(
     services: Services, store: FakeStore, team: Team
 ) -> None:

@@ -194,10 +194,10 @@ def _pick_by_credit(pool: list[Member], credit: dict[int, float], weighted: bool
     round robin in id order (or smooth weighted round robin). Changes `credit` in place;
     `pool` must be in id order, as ties go to the lowest id.
     """
-    weights = [max(m.weight, 0) if weighted else 1 for m in pool]
+    if weighted and any(m.weight > 0 for m in pool):
+        pool = [m for m in pool if m.weight > 0]  # weight 0: only when nobody else may
+    weights = [m.weight if weighted and m.weight > 0 else 1 for m in pool]
     total = sum(weights)
-    if total == 0:
-        weights, total = [1] * len(pool), len(pool)
     chosen, best = pool[0], float("-inf")
     for member, weight in zip(pool, weights, strict=True):
         earned = credit.get(member.id, 0.0) + weight / total

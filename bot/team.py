@@ -70,7 +70,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await update.effective_message.reply_text(
             f"Welcome to the team, {member.name}! New leads assigned to you will appear "
-            "here with buttons to record each step."
+            f"here with buttons to record each step. {_HINTS[member.is_manager]}"
         )
         return
     if member is None:
@@ -78,8 +78,15 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     role = "manager" if member.is_manager else "rep"
     await update.effective_message.reply_text(
-        f"Hi {member.name}, you are on the team as a {role}. New leads will appear here."
+        f"Hi {member.name}, you are on the team as a {role}. New leads will appear here. "
+        + _HINTS[member.is_manager]
     )
+
+
+_HINTS = {
+    False: "Send /pause when you cannot take new leads, and /resume when you can again.",
+    True: "/team shows the team and lets you change it; /invite makes a link for a new rep.",
+}
 
 
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

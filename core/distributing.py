@@ -21,6 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from core.errors import NotLeadOwner, StaleAction
 from core.events import EventKind
@@ -74,9 +75,16 @@ class Distributing(UseCases):
     def _today(self, now: datetime) -> date:
         return now.astimezone(self.rules.calendar.tz).date()
 
-    async def _router(self, uow: UnitOfWork, now: datetime) -> Router:
-        """Load what routing needs, taking the routing state's lock before the loads."""
-        state = await uow.state.get(ROUTING_STATE_KEY) or {}
+    async def _router(
+        self, uow: UnitOfWork, now: datetime, state: dict[str, Any] | None = None
+    ) -> Router:
+        """Load what routing needs, taking the routing state's lock before the loads.
+
+        Every routing decision holds that lock until its transaction ends, so two can
+        never both give the last free slot of a rep. Pass `state` if it was read already.
+        """
+        if state is None:
+            state = await uow.state.get(ROUTING_STATE_KEY) or {}
         members = await uow.members.all()
         loads = await uow.leads.open_counts_by_owner()
         return Router(members, loads, self.rules.routing, state, self._today(now))
@@ -193,11 +201,16 @@ class Distributing(UseCases):
     async def _offer_batch(
         self, uow: UnitOfWork, now: datetime, trigger: str
     ) -> tuple[list[Moved], bool]:
-        """Give out up to `OFFER_BATCH` waiting leads; tell whether more may find an owner."""
+        """Give out up to `OFFER_BATCH` waiting leads; tell whether more may find an owner.
+
+        The routing lock is taken before the waiting leads are locked, in that order as
+        everywhere, so two offers, or an offer and a hand-back, cannot deadlock.
+        """
+        state = await uow.state.get(ROUTING_STATE_KEY) or {}
         waiting = await uow.leads.unassigned_open()
         if not waiting:
             return [], False
-        router = await self._router(uow, now)
+        router = await self._router(uow, now, state)
         moved: list[Moved] = []
         more = False
         for index, lead in enumerate(waiting):

@@ -188,3 +188,25 @@ async def test_a_new_card_drawn_before_a_change_and_recorded_after_it_is_redrawn
     assert [
         (row.chat_id, row.template, row.edit_message_id) for row in await outbox.heads(NOW, 10)
     ] == [(7, "card", 41)]
+
+
+async def test_hand_backs_racing_offers_and_captures_all_complete(
+    uow: UowFactory, services: Services
+) -> None:
+    for n in range(4):
+        await add_member(uow, 101 + n, f"Rep {n}", capacity=3)
+    owned = [await services.capture(inquiry(n)) for n in range(8)]
+    captures = [services.capture(inquiry(n)) for n in range(20, 26)]
+
+    results = await asyncio.gather(
+        *(services.hand_back(101 + (c.owner_id - 1), c.lead_id, "too busy") for c in owned[:4]),
+        *(services.offer_unassigned() for _ in range(3)),
+        *captures,
+        return_exceptions=True,
+    )
+
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    async with uow() as work:
+        counts = await work.leads.open_counts_by_owner()
+        members = {m.id: m for m in await work.members.all()}
+    assert all(count <= members[owner].capacity for owner, count in counts.items())

@@ -18,7 +18,7 @@ from core.team import MAX_TIER, DayFigures, Member, Role, RosterLine, tier_name
 
 CAPACITY_CHOICES = ("3", "5", "10", "20", "30", "50")
 WEIGHT_CHOICES = ("0", "1", "2", "3", "5")
-LEAVE_CHOICES = {"d1": "Until tomorrow", "d7": "A week", "d14": "Two weeks"}
+LEAVE_CHOICES = {"d1": "Today only", "d7": "A week", "d14": "Two weeks"}
 PROMPTS = {
     TeamAction.PRODUCTS: (
         "Products",
@@ -93,8 +93,9 @@ def _names(values: frozenset[str]) -> str:
 
 def roster_text(lines: Sequence[RosterLine], today: date) -> str:
     """Draw the team list: each member's role, status, open load and today's figures."""
-    reps = sum(1 for line in lines if line.member.is_rep)
-    text = [f"👥 <b>Team</b> · {reps} active reps · {today:%d.%m.%Y}", ""]
+    reps = [line.member for line in lines if line.member.is_rep]
+    working = sum(1 for rep in reps if rep.is_available(today))
+    text = [f"👥 <b>Team</b> · {len(reps)} reps, {working} taking leads · {today:%d.%m.%Y}", ""]
     for line in lines:
         member = line.member
         name = html.escape(member.name)

@@ -91,23 +91,44 @@ def _names(values: frozenset[str]) -> str:
     return html.escape(", ".join(sorted(values, key=str.casefold))) if values else "all"
 
 
+MAX_TEXT = 4000  # Telegram takes 4096 characters in a message
+
+
 def roster_text(lines: Sequence[RosterLine], today: date) -> str:
-    """Draw the team list: each member's role, status, open load and today's figures."""
+    """Draw the team list: each member's role, status, open load and today's figures.
+
+    A large team is drawn one line per member, and cut short with a pointer to
+    `leadline team list` if even that does not fit in one message.
+    """
     reps = [line.member for line in lines if line.member.is_rep]
     working = sum(1 for rep in reps if rep.is_available(today))
-    text = [f"👥 <b>Team</b> · {len(reps)} reps, {working} taking leads · {today:%d.%m.%Y}", ""]
-    for line in lines:
-        member = line.member
-        name = html.escape(member.name)
-        if not member.active:
-            text.append(f"<s>{name}</s> · deactivated")
-            continue
-        if member.role is Role.MANAGER:
-            text.append(f"<b>{name}</b> · manager")
-            continue
-        text.append(f"<b>{name}</b> · {member.status(today)} · {_load(line)}")
-        text.append(f"    {describe_figures(line.today)}")
+    head = f"👥 <b>Team</b> · {len(reps)} reps, {working} taking leads · {today:%d.%m.%Y}\n"
+    full = "\n".join([head, *(_entry(line, today, compact=False) for line in lines)])
+    if len(full) <= MAX_TEXT:
+        return full
+    text = [head]
+    for shown, line in enumerate(lines):
+        entry = _entry(line, today, compact=True)
+        if sum(len(t) + 1 for t in text) + len(entry) > MAX_TEXT - 80:
+            text.append(f"… and {len(lines) - shown} more: see `leadline team list`.")
+            break
+        text.append(entry)
     return "\n".join(text)
+
+
+def _entry(line: RosterLine, today: date, compact: bool) -> str:
+    member = line.member
+    name = html.escape(member.name)
+    if not member.active:
+        return f"<s>{name}</s> · deactivated"
+    if member.role is Role.MANAGER:
+        return f"<b>{name}</b> · manager"
+    if compact:
+        status = "" if member.is_available(today) else f" · {member.status(today)}"
+        figures = f"today {line.today.received} new, {line.today.answered} answered"
+        return f"<b>{name}</b>{status} · {_load(line)} · {figures}"
+    figures = describe_figures(line.today)
+    return f"<b>{name}</b> · {member.status(today)} · {_load(line)}\n    {figures}"
 
 
 def roster_keyboard(lines: Sequence[RosterLine]) -> InlineKeyboardMarkup:

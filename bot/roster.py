@@ -92,6 +92,7 @@ def _names(values: frozenset[str]) -> str:
 
 
 MAX_TEXT = 4000  # Telegram takes 4096 characters in a message
+MAX_BUTTONS = 100
 
 
 def roster_text(lines: Sequence[RosterLine], today: date) -> str:
@@ -132,8 +133,9 @@ def _entry(line: RosterLine, today: date, compact: bool) -> str:
 
 
 def roster_keyboard(lines: Sequence[RosterLine]) -> InlineKeyboardMarkup:
-    """Offer one button per member, to open their page."""
-    buttons = [_button(f"✏️ {line.member.name}", TeamAction.VIEW, line.member.id) for line in lines]
+    """Offer one button per member, to open their page; Telegram takes at most 100."""
+    shown = lines[:MAX_BUTTONS]
+    buttons = [_button(f"✏️ {line.member.name}", TeamAction.VIEW, line.member.id) for line in shown]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 

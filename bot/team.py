@@ -224,6 +224,8 @@ async def _member_page(services: Services, member_id: int, by: int) -> Page:
 async def _change(
     services: Services, by: int, action: TeamAction, member_id: int, arg: str
 ) -> str:
+    if action in (TeamAction.DEACTIVATE, TeamAction.HAND_OUT) and arg != "yes":
+        raise InvalidProfile(action.name.lower(), "That button is not one this bot draws.")
     if action is TeamAction.DEACTIVATE:
         return (await services.deactivate(member_id, by)).summary
     if action is TeamAction.REACTIVATE:

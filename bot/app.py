@@ -49,7 +49,12 @@ def rules_from(settings: Settings) -> Rules:
         calendar=calendar,
         first_response=timedelta(minutes=settings.first_response_minutes),
         nudge_share=settings.nudge_share,
-        routing=RoutingPolicy(strategy=settings.routing_strategy),
+        routing=RoutingPolicy(
+            strategy=settings.routing_strategy,
+            senior_value_threshold=settings.routing_senior_value,
+            senior_tier=settings.routing_senior_tier,
+            prefer_previous_owner=settings.routing_prefer_previous_owner,
+        ),
     )
 
 
@@ -108,8 +113,10 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
 
     reports = stats.ReportRenderer(services, settings.currency)
     drawers = {Template.STATS: reports.stats, Template.EXPORT: reports.export}
-    tz = services.rules.calendar.tz
-    renderer = Renderer(uow_factory(reader, Signals()), clock, tz, drawers)
+    rules = services.rules
+    renderer = Renderer(
+        uow_factory(reader, Signals()), clock, rules.calendar.tz, rules.routing, drawers
+    )
     dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)

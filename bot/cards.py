@@ -15,12 +15,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import encode
 from core.clock import Clock
+from core.distributing import HAND_BACK_LABELS
 from core.events import EventKind
 from core.leads import LOSS_REASON_LABELS, Lead
 from core.notices import Template
 from core.ports import UnitOfWork
+from core.routing import Candidate, RoutingPolicy, candidates
 from core.services import Action
-from core.team import Member, Role
+from core.team import Member
 from storage.outbox import Pending
 
 
@@ -28,7 +30,8 @@ from storage.outbox import Pending
 class Rendered:
     """A message ready for Telegram: HTML text, optional buttons, optional image or file.
 
-    With a photo or a document the text is its caption.
+    With a photo or a document the text is its caption; `version` is the version of the
+    lead a card was drawn from.
     """
 
     text: str
@@ -36,6 +39,7 @@ class Rendered:
     photo: bytes | None = None
     document: bytes | None = None
     filename: str | None = None
+    version: int | None = None
 
 
 Draw = Callable[[Pending], Awaitable[Rendered]]
@@ -125,10 +129,75 @@ def lead_buttons(lead: Lead, view: str = "") -> list[list[InlineKeyboardButton]]
     return [[lose]]
 
 
-def assign_buttons(lead: Lead, reps: Sequence[Member]) -> list[list[InlineKeyboardButton]]:
-    """Offer a manager one button per rep who could take the lead."""
-    buttons = [_button(f"👤 {rep.name}", Action.ASSIGN, lead, str(rep.id)) for rep in reps]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+MAX_REP_BUTTONS = 24
+
+
+def reassign_keyboard(
+    lead: Lead, reps: Sequence[Candidate], back: bool = False
+) -> list[list[InlineKeyboardButton]]:
+    """Offer a manager one button per rep at work, two to a row; any card or alert can carry it.
+
+    Pass what `core.routing.candidates` gives (the renderer's `candidates` does): reps who
+    fit the routing rules come first; one who does not says why on the button ("👤 Roman ·
+    at capacity"), as the manager is overruling the rules. Buttons are drawn for the
+    lead's current version, so a press on an outdated alert is refused and redrawn.
+    """
+    buttons = [
+        _button(_rep_label(rep), Action.ASSIGN, lead, str(rep.member.id))
+        for rep in reps[:MAX_REP_BUTTONS]
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if not buttons and back:
+        rows = [[_button("Nobody else can take it now", Action.BACK, lead)]]
+    return [*rows, [_button("↩️ Back", Action.BACK, lead)]] if back else rows
+
+
+def _rep_label(rep: Candidate) -> str:
+    name = f"👤 {rep.member.name}"
+    return f"{name} · {rep.misfit}" if rep.misfit else name
+
+
+def hand_back_keyboard(lead: Lead) -> list[list[InlineKeyboardButton]]:
+    """Offer the owner the reasons to hand a lead back, and a way back."""
+    reasons = [
+        [_button(label, Action.HAND_BACK_REASON, lead, reason.value)]
+        for reason, label in HAND_BACK_LABELS.items()
+    ]
+    return [*reasons, [_button("↩️ Back", Action.BACK, lead)]]
+
+
+# Alerts whose buttons are the reps themselves: a manager is asked to pick an owner now.
+# Other cards a manager sees carry one Reassign button that opens the same list.
+REASSIGN_INLINE = {Template.UNASSIGNED_ALERT, Template.FIRST_RESPONSE_BREACH}
+
+
+def card_keyboard(
+    template: Template,
+    view: str,
+    lead: Lead,
+    viewer: Member | None,
+    reps: Sequence[Candidate],
+) -> list[list[InlineKeyboardButton]]:
+    """Choose a card's buttons for the one who sees it: the owner works it, managers move it."""
+    owns = viewer is not None and viewer.active and viewer.id == lead.owner_id
+    manages = viewer is not None and viewer.is_manager
+    if not lead.is_open or not (owns or manages):
+        return []
+    if view == "reassign" and manages:
+        return reassign_keyboard(lead, reps, back=True)
+    if view == "hand_back" and owns:
+        return hand_back_keyboard(lead)
+    rows = lead_buttons(lead, view)
+    if view:
+        return rows
+    if manages and (lead.owner_id is None or template in REASSIGN_INLINE):
+        return [*rows, *reassign_keyboard(lead, reps)]
+    extra = []
+    if manages:
+        extra.append(_button("🔀 Reassign", Action.REASSIGN, lead))
+    if owns:
+        extra.append(_button("↩️ Hand back", Action.HAND_BACK, lead))
+    return [*rows, extra] if extra else rows
 
 
 _HEADLINES = {
@@ -148,11 +217,13 @@ class Renderer:
         read_uow: Callable[[], UnitOfWork],
         clock: Clock,
         tz: ZoneInfo,
+        policy: RoutingPolicy | None = None,
         drawers: Mapping[Template, Draw] | None = None,
     ) -> None:
         self.read_uow = read_uow
         self.clock = clock
         self.tz = tz
+        self.policy = policy or RoutingPolicy()
         # Templates drawn elsewhere (stats, export), keyed by template.
         self.drawers = dict(drawers or {})
 
@@ -170,7 +241,20 @@ class Renderer:
             members = await uow.members.all()
             source = await uow.sources.get(lead.source_id) if lead.source_id else None
             reason = await self._unassigned_reason(uow, lead)
-        return self._draw(template, row, lead, members, source.name if source else None, reason)
+            viewer = next((m for m in members if m.chat_id == row.chat_id), None)
+            reps = (
+                await self.candidates(uow, lead, members) if viewer and viewer.is_manager else []
+            )
+        name = source.name if source else None
+        return self._draw(template, row, lead, members, name, reason, reps)
+
+    async def candidates(
+        self, uow: UnitOfWork, lead: Lead, members: Sequence[Member]
+    ) -> list[Candidate]:
+        """List the reps a manager may give the lead to now, those who fit the rules first."""
+        loads = await uow.leads.open_counts_by_owner()
+        today = self.clock.now().astimezone(self.tz).date()
+        return candidates(members, lead, loads, self.policy, today)
 
     async def _unassigned_reason(self, uow: UnitOfWork, lead: Lead) -> str:
         if lead.owner_id is not None:
@@ -186,6 +270,7 @@ class Renderer:
         members: Sequence[Member],
         source: str | None,
         reason: str,
+        reps: Sequence[Candidate] = (),
     ) -> Rendered:
         owner = next((m for m in members if m.id == lead.owner_id), None)
         viewer = next((m for m in members if m.chat_id == row.chat_id), None)
@@ -194,21 +279,14 @@ class Renderer:
             words = html.escape(str(row.data.get("message", "")))
             return Rendered(f"🔁 <b>Lead #{lead.id} wrote again</b>\n<i>{words}</i>")
         headline = _HEADLINES.get(template, "")
+        note = str(row.data.get("note", ""))
+        if note:
+            headline = "\n".join(
+                filter(None, [headline, f"<i>{html.escape(note, quote=False)}</i>"])
+            )
         if reason:
             headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))
         text = "\n\n".join(filter(None, [headline, body]))
-        rows = lead_buttons(lead, str(row.data.get("view", "")))
-        if (
-            viewer is not None
-            and viewer.is_manager
-            and lead.is_open
-            and lead.first_attempt_at is None
-        ):
-            today = self.clock.now().astimezone(self.tz).date()
-            reps = [
-                m
-                for m in members
-                if m.role is Role.REP and m.is_available(today) and m.id != lead.owner_id
-            ]
-            rows = [*rows, *assign_buttons(lead, reps[:8])]
-        return Rendered(text, InlineKeyboardMarkup(rows) if rows else None)
+        view = str(row.data.get("view", ""))
+        rows = card_keyboard(template, view, lead, viewer, reps)
+        return Rendered(text, InlineKeyboardMarkup(rows) if rows else None, lead.version)

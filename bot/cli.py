@@ -1,4 +1,4 @@
-"""The `leadline` command: serve, migrate, check, sources, and the analysis commands."""
+"""The `leadline` command: serve, migrate, check, sources, the team, and the analysis commands."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
+from bot import teamcli
 from bot.settings import Settings, settings_error
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--channel", choices=["api", "form", "phone"], default="api")
     _analysis_commands(commands)
+    teamcli.add_parser(commands)
     return root
 
 
@@ -190,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "check":
         return _check(settings)
+    if args.command == "team":
+        return teamcli.run(settings, args, _with_services)
     if args.command == "source":
         return _source_add(settings, args.name, args.channel)
     return _analysis(settings, args)

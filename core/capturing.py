@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.distributing import Distributing
 from core.errors import (
     InvalidInquiry,
 )
@@ -19,14 +20,11 @@ from core.leads import (
 )
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
-from core.routing import LeadFacts, route
 from core.sources import Source, hash_token, new_token
 from core.timers import Timer, TimerKind
-from core.usecase import UseCases, managers
+from core.usecase import managers
 
 logger = logging.getLogger(__name__)
-
-ROUTING_STATE_KEY = "routing"
 
 
 class Outcome(StrEnum):
@@ -47,7 +45,7 @@ class Captured:
     after_hours: bool = False
 
 
-class Capturing(UseCases):
+class Capturing(Distributing):
     """Use cases that take inquiries in and manage their sources."""
 
     async def capture(self, inquiry: Inquiry, idempotency_key: str | None = None) -> Captured:
@@ -128,38 +126,12 @@ class Capturing(UseCases):
             )
         )
         previous_owner = await uow.leads.last_owner_of_contact(lead.phone, lead.email)
-        await self._distribute(uow, lead, now, previous_owner)
+        router = await self._router(uow, now)
+        await self._route(uow, router, lead, now, previous_owner=previous_owner)
+        await self._keep_router(uow, router)
         await self._arm_first_response(uow, lead, now)
         await uow.leads.save(lead)
         return Captured(lead.id, Outcome.CREATED, lead.owner_id, lead.after_hours)
-
-    async def _distribute(
-        self,
-        uow: UnitOfWork,
-        lead: Lead,
-        now: datetime,
-        previous_owner: int | None = None,
-        actor: int | None = None,
-    ) -> None:
-        members = await uow.members.all()
-        facts = LeadFacts(lead.product, lead.region, lead.value, previous_owner)
-        state = await uow.state.get(ROUTING_STATE_KEY) or {}
-        loads = await uow.leads.open_counts_by_owner()
-        today = now.astimezone(self.rules.calendar.tz).date()
-        decision = route(members, facts, loads, self.rules.routing, state, today)
-        await uow.state.put(ROUTING_STATE_KEY, decision.state)
-
-        if decision.owner_id is None:
-            await uow.events.append(lead.leave_unassigned(now, decision.reason))
-            for manager in managers(members):
-                await uow.outbox.put(Notice(manager.chat_id, Template.UNASSIGNED_ALERT, lead.id))
-            logger.info("Lead %s left unassigned: %s", lead.id, decision.reason)
-            return
-
-        owner = next(m for m in members if m.id == decision.owner_id)
-        await uow.events.append(lead.assign(owner.id, now, decision.reason, actor))
-        await uow.outbox.put(Notice(owner.chat_id, Template.LEAD_ALERT, lead.id))
-        logger.info("Lead %s assigned to member %s: %s", lead.id, owner.id, decision.reason)
 
     async def _arm_first_response(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
         calendar = self.rules.calendar

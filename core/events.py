@@ -39,6 +39,8 @@ class EventKind(StrEnum):
     NOTE_ADDED = "note_added"
     FIRST_RESPONSE_NUDGED = "first_response_nudged"
     FIRST_RESPONSE_BREACHED = "first_response_breached"
+    HANDED_BACK = "handed_back"
+    MEMBER_CHANGED = "member_changed"
 
 
 @dataclass

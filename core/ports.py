@@ -69,6 +69,17 @@ class LeadRepository(Protocol):
 
     async def add_many(self, leads: Sequence[Lead]) -> None:
         """Store new leads in bulk, giving each its number."""
+
+    async def unassigned_open(self) -> Sequence[Lead]:
+        """Load the open leads that have no owner, oldest first, for change."""
+        ...
+
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """Load a rep's open leads, oldest first, for change."""
+        ...
+
+    async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
+        """List the leads given to their current owner at or after a moment, for reading."""
         ...
 
 

@@ -11,6 +11,7 @@ class TimerKind(StrEnum):
 
     FIRST_RESPONSE_NUDGE = "first_response_nudge"
     FIRST_RESPONSE_BREACH = "first_response_breach"
+    OFFER_UNASSIGNED = "offer_unassigned"
 
 
 FIRST_RESPONSE_TIMERS = (TimerKind.FIRST_RESPONSE_NUDGE, TimerKind.FIRST_RESPONSE_BREACH)

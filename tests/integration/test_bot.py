@@ -92,7 +92,7 @@ async def bot(fake_telegram: FakeTelegram, database_url: str) -> AsyncIterator[B
     await runtime.engine.dispose()
 
 
-async def test_alert_shows_the_card_with_three_buttons(bot: Bot) -> None:
+async def test_alert_shows_the_card_with_the_owners_buttons(bot: Bot) -> None:
     lead_id = await bot.lead(message="Need a quote", email="anna@example.com")
 
     alert = await bot.fake.wait_for_message(REP_ID, contains=f"Lead #{lead_id}")
@@ -102,7 +102,12 @@ async def test_alert_shows_the_card_with_three_buttons(bot: Bot) -> None:
     assert "anna@example.com" in alert.text
     assert "Need a quote" in alert.text
     assert "Received just now" in alert.text
-    assert [label for label, _ in alert.buttons] == ["✅ Reached", "📵 No answer", "❌ Lost"]
+    assert [label for label, _ in alert.buttons] == [
+        "✅ Reached",
+        "📵 No answer",
+        "❌ Lost",
+        "↩️ Hand back",
+    ]
 
 
 async def test_second_tap_on_the_same_button_changes_nothing_and_says_why(bot: Bot) -> None:
@@ -159,7 +164,7 @@ async def test_reached_then_hot_edits_the_card_and_records_events(bot: Bot) -> N
     await bot.fake.wait_for_edit(alert)
 
     assert reached == "Reached: now rate the lead."
-    assert rating_buttons == ["🔥 Hot", "🌤 Warm", "❄️ Cold", "❌ Lost"]
+    assert rating_buttons == ["🔥 Hot", "🌤 Warm", "❄️ Cold", "❌ Lost", "↩️ Hand back"]
     assert hot == "Marked hot."
     assert "stage: qualified" in alert.current_text
     assert await bot.scalar("SELECT temperature FROM leads") == "hot"

@@ -411,6 +411,26 @@ class FakeLeads(_Repository):
         for lead in leads:
             await self.add(lead)
 
+    def _oldest_first(self, keep: Callable[[Lead], bool]) -> list[Lead]:
+        return [lead for _, lead in sorted(self.working.leads.items()) if keep(lead)]
+
+    async def unassigned_open(self) -> Sequence[Lead]:
+        """Load the open leads that have no owner, oldest first."""
+        waiting = self._oldest_first(lambda lead: lead.is_open and lead.owner_id is None)
+        return [self._track(lead) for lead in waiting]
+
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """Load a rep's open leads, oldest first."""
+        owned = self._oldest_first(lambda lead: lead.is_open and lead.owner_id == owner_id)
+        return [self._track(lead) for lead in owned]
+
+    async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
+        """List the leads given to their current owner at or after a moment."""
+        recent = self._oldest_first(
+            lambda lead: lead.assigned_at is not None and lead.assigned_at >= moment
+        )
+        return [_copy(lead) for lead in recent]
+
 
 class FakeMembers(_Repository):
     """The team."""

@@ -7,7 +7,7 @@ who looks at it; whether a press is allowed is still decided again on the server
 
 import html
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ class Rendered:
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    _: KW_ONLY
     photo: bytes | None = None
     document: bytes | None = None
     filename: str | None = None
@@ -289,4 +290,5 @@ class Renderer:
         text = "\n\n".join(filter(None, [headline, body]))
         view = str(row.data.get("view", ""))
         rows = card_keyboard(template, view, lead, viewer, reps)
-        return Rendered(text, InlineKeyboardMarkup(rows) if rows else None, lead.version)
+        markup = InlineKeyboardMarkup(rows) if rows else None
+        return Rendered(text, markup, version=lead.version)

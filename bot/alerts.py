@@ -1,8 +1,8 @@
 """Rendering the time rules' messages: overdue and stall alerts, reminders, queues, digests.
 
 An overdue or stall alert to managers carries the lead's card and three kinds of button:
-one per rep the lead may go to, "Take it myself" and "Remind <owner>". Whether the
-presser may do any of it is decided again on the server.
+one per rep the lead may go to (`bot.cards.reassign_keyboard`), "Take it myself" and
+"Remind <owner>". Whether the presser may do any of it is decided again on the server.
 """
 
 import html
@@ -21,7 +21,6 @@ from core.services import Action
 from core.team import Member
 
 ESCALATIONS = frozenset({Template.FIRST_RESPONSE_BREACH, Template.STALL_ALERT})
-MAX_REPS = 8
 
 
 def describe_span(delta: timedelta) -> str:
@@ -66,19 +65,12 @@ def _button(text: str, action: Action, lead: Lead, argument: str = "") -> Inline
     )
 
 
-def escalation_buttons(
-    lead: Lead, candidates: Sequence[Member], owner: Member | None
-) -> list[list[InlineKeyboardButton]]:
-    """Offer managers the ways out of an overdue or stalled lead."""
-    reps = [
-        _button(f"👤 {rep.name}", Action.ASSIGN, lead, str(rep.id))
-        for rep in candidates[:MAX_REPS]
-    ]
-    rows = [reps[i : i + 2] for i in range(0, len(reps), 2)]
-    last = [_button("🙋 Take it myself", Action.TAKE_OVER, lead)]
+def escalation_row(lead: Lead, owner: Member | None) -> list[InlineKeyboardButton]:
+    """Offer managers the ways out of an overdue or stalled lead besides another rep."""
+    row = [_button("🙋 Take it myself", Action.TAKE_OVER, lead)]
     if owner is not None and owner.active:
-        last.append(_button(f"🔔 Remind {owner.name}", Action.REMIND_OWNER, lead))
-    return [*rows, last]
+        row.append(_button(f"🔔 Remind {owner.name}", Action.REMIND_OWNER, lead))
+    return row
 
 
 def _local(moment: datetime, tz: tzinfo, now: datetime) -> str:

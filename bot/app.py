@@ -69,7 +69,11 @@ def rules_from(settings: Settings) -> Rules:
         first_response=timedelta(minutes=settings.first_response_minutes),
         nudge_share=settings.nudge_share,
         routing=RoutingPolicy(
-            strategy=settings.routing_strategy, untaken_limit=settings.untaken_limit or None
+            strategy=settings.routing_strategy,
+            senior_value_threshold=settings.routing_senior_value,
+            senior_tier=settings.routing_senior_tier,
+            prefer_previous_owner=settings.routing_prefer_previous_owner,
+            untaken_limit=settings.untaken_limit or None,
         ),
         auto_reassign=timedelta(minutes=auto_reassign) if auto_reassign else None,
         managers_chat_id=settings.managers_chat_id,

@@ -1,12 +1,15 @@
 """The callback-data codec: what a button says, in Telegram's 64 bytes.
 
 A lead button reads `l:<action>:<lead>:<version>[:<argument>]`, for example
-`l:r:42:3` (reached, lead 42, drawn at version 3). The data only says what was
+`l:r:42:3` (reached, lead 42, drawn at version 3). A team button (the `/team` pages)
+reads `t:<action>:<member>[:<argument>]`, for example `t:c:7:10` (capacity of member 7
+set to 10). The data only says what was
 pressed; who may press it is decided on the server, since callback data can be forged.
 """
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from core.services import Action
 
@@ -22,6 +25,9 @@ _CODES: dict[Action, str] = {
     Action.LOSS_REASON: "lr",
     Action.BACK: "b",
     Action.ASSIGN: "a",
+    Action.REASSIGN: "ra",
+    Action.HAND_BACK: "hb",
+    Action.HAND_BACK_REASON: "hr",
     Action.TAKE: "t",
     Action.TAKE_OVER: "m",
     Action.REMIND_OWNER: "o",
@@ -66,3 +72,53 @@ def decode(data: str) -> LeadButton:
         version=int(match["version"]),
         argument=match["arg"] or "",
     )
+
+
+class TeamAction(StrEnum):
+    """What a button on the `/team` pages asks for; a bare action opens its menu."""
+
+    LIST = "l"
+    VIEW = "v"
+    ROLE = "r"
+    PRODUCTS = "p"
+    REGIONS = "g"
+    CAPACITY = "c"
+    WEIGHT = "w"
+    TIER = "t"
+    LEAVE = "o"
+    PAUSE = "s"
+    HAND_OUT = "h"
+    DEACTIVATE = "d"
+    REACTIVATE = "a"
+
+
+TEAM_PATTERN = re.compile(r"^t:(?P<code>[a-z]):(?P<member>\d{1,12})(?::(?P<arg>[\w-]{1,16}))?$")
+
+
+@dataclass(frozen=True)
+class TeamButton:
+    """A decoded press of a `/team` button."""
+
+    action: TeamAction
+    member_id: int
+    argument: str = ""
+
+
+def encode_team(action: TeamAction, member_id: int = 0, argument: str = "") -> str:
+    """Pack a `/team` button into callback data."""
+    data = f"t:{action.value}:{member_id}" + (f":{argument}" if argument else "")
+    if TEAM_PATTERN.match(data) is None:
+        raise ValueError(f"Callback data {data!r} is not a team button this bot can read.")
+    return data
+
+
+def decode_team(data: str) -> TeamButton:
+    """Unpack a `/team` button, refusing anything this bot could not have drawn."""
+    match = TEAM_PATTERN.match(data or "")
+    if match is None:
+        raise BadCallback(f"Unknown button data {data!r}.")
+    try:
+        action = TeamAction(match["code"])
+    except ValueError:
+        raise BadCallback(f"Unknown button data {data!r}.") from None
+    return TeamButton(action, int(match["member"]), match["arg"] or "")

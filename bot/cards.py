@@ -7,7 +7,7 @@ who looks at it; whether a press is allowed is still decided again on the server
 
 import html
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,14 +15,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import alerts
 from bot.callbacks import encode
 from core.clock import Clock
+from core.distributing import HAND_BACK_LABELS
 from core.events import EventKind
 from core.leads import LOSS_REASON_LABELS, Lead
 from core.notices import Template
 from core.ports import UnitOfWork
-from core.responding import reassign_candidates
+from core.routing import Candidate, candidates
 from core.rules import Rules
 from core.services import Action
-from core.team import Member, Role
+from core.team import Member
 from storage.outbox import Pending
 
 
@@ -30,14 +31,17 @@ from storage.outbox import Pending
 class Rendered:
     """A message ready for Telegram: HTML text, optional buttons, optional image or file.
 
-    With a photo or a document the text is its caption.
+    With a photo or a document the text is its caption; `version` is the version of the
+    lead a card was drawn from.
     """
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    _: KW_ONLY
     photo: bytes | None = None
     document: bytes | None = None
     filename: str | None = None
+    version: int | None = None
 
 
 Draw = Callable[[Pending], Awaitable[Rendered]]
@@ -95,10 +99,8 @@ def _button(text: str, action: Action, lead: Lead, argument: str = "") -> Inline
     )
 
 
-def lead_buttons(
-    lead: Lead, view: str = "", viewer_id: int | None = None
-) -> list[list[InlineKeyboardButton]]:
-    """Choose the buttons a lead's card offers in its current state, to whoever looks."""
+def lead_buttons(lead: Lead, view: str = "") -> list[list[InlineKeyboardButton]]:
+    """Choose the buttons a lead's card offers in its current state."""
     if not lead.is_open:
         return []
     if view == "loss_reasons":
@@ -110,10 +112,7 @@ def lead_buttons(
         return [*rows, [_button("↩️ Back", Action.BACK, lead)]]
     lose = _button("❌ Lost", Action.LOSE, lead)
     if lead.first_contact_at is None:
-        taking = viewer_id is not None and viewer_id == lead.owner_id and lead.taken_at is None
-        take = [[_button("🙋 Taking it", Action.TAKE, lead)]] if taking else []
         return [
-            *take,
             [
                 _button("✅ Reached", Action.REACHED, lead),
                 _button("📵 No answer", Action.NO_ANSWER, lead),
@@ -132,10 +131,85 @@ def lead_buttons(
     return [[lose]]
 
 
-def assign_buttons(lead: Lead, reps: Sequence[Member]) -> list[list[InlineKeyboardButton]]:
-    """Offer a manager one button per rep who could take the lead."""
-    buttons = [_button(f"👤 {rep.name}", Action.ASSIGN, lead, str(rep.id)) for rep in reps]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+MAX_REP_BUTTONS = 24
+
+
+def reassign_keyboard(
+    lead: Lead, reps: Sequence[Candidate], back: bool = False
+) -> list[list[InlineKeyboardButton]]:
+    """Offer a manager one button per rep at work, two to a row; any card or alert can carry it.
+
+    Pass what `core.routing.candidates` gives (the renderer's `candidates` does): reps who
+    fit the routing rules come first; one who does not says why on the button ("👤 Roman ·
+    at capacity"), as the manager is overruling the rules. Buttons are drawn for the
+    lead's current version, so a press on an outdated alert is refused and redrawn.
+    """
+    buttons = [
+        _button(_rep_label(rep), Action.ASSIGN, lead, str(rep.member.id))
+        for rep in reps[:MAX_REP_BUTTONS]
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if not buttons and back:
+        rows = [[_button("Nobody else can take it now", Action.BACK, lead)]]
+    return [*rows, [_button("↩️ Back", Action.BACK, lead)]] if back else rows
+
+
+def _rep_label(rep: Candidate) -> str:
+    name = f"👤 {rep.member.name}"
+    return f"{name} · {rep.misfit}" if rep.misfit else name
+
+
+def hand_back_keyboard(lead: Lead) -> list[list[InlineKeyboardButton]]:
+    """Offer the owner the reasons to hand a lead back, and a way back."""
+    reasons = [
+        [_button(label, Action.HAND_BACK_REASON, lead, reason.value)]
+        for reason, label in HAND_BACK_LABELS.items()
+    ]
+    return [*reasons, [_button("↩️ Back", Action.BACK, lead)]]
+
+
+# Alerts whose buttons are the reps themselves: a manager is asked to pick an owner now.
+# Other cards a manager sees carry one Reassign button that opens the same list.
+REASSIGN_INLINE = {Template.UNASSIGNED_ALERT, Template.FIRST_RESPONSE_BREACH}
+
+
+def card_keyboard(
+    template: Template,
+    view: str,
+    lead: Lead,
+    viewer: Member | None,
+    reps: Sequence[Candidate],
+    owner: Member | None = None,
+    for_managers: bool = False,
+) -> list[list[InlineKeyboardButton]]:
+    """Choose a card's buttons for the one who sees it: the owner works it, managers move it.
+
+    An overdue or stall alert meant for managers (in a manager's chat, or in the managers'
+    group, where nobody in particular looks) offers the reps, Take it myself and Remind.
+    """
+    owns = viewer is not None and viewer.active and viewer.id == lead.owner_id
+    manages = for_managers or (viewer is not None and viewer.is_manager)
+    if not lead.is_open or not (owns or manages):
+        return []
+    if manages and not view and template in alerts.ESCALATIONS:
+        return [*reassign_keyboard(lead, reps), alerts.escalation_row(lead, owner)]
+    if view == "reassign" and manages:
+        return reassign_keyboard(lead, reps, back=True)
+    if view == "hand_back" and owns:
+        return hand_back_keyboard(lead)
+    rows = lead_buttons(lead, view)
+    if owns and not view and lead.taken_at is None and lead.first_attempt_at is None:
+        rows = [[_button("🙋 Taking it", Action.TAKE, lead)], *rows]
+    if view:
+        return rows
+    if manages and (lead.owner_id is None or template in REASSIGN_INLINE):
+        return [*rows, *reassign_keyboard(lead, reps)]
+    extra = []
+    if manages:
+        extra.append(_button("🔀 Reassign", Action.REASSIGN, lead))
+    if owns:
+        extra.append(_button("↩️ Hand back", Action.HAND_BACK, lead))
+    return [*rows, extra] if extra else rows
 
 
 _HEADLINES = {
@@ -160,6 +234,7 @@ class Renderer:
         self.clock = clock
         self.rules = rules
         self.tz = rules.calendar.tz
+        self.policy = rules.routing
         # Templates drawn elsewhere (stats, export), keyed by template.
         self.drawers = dict(drawers or {})
 
@@ -181,29 +256,11 @@ class Renderer:
             members = await uow.members.all()
             source = await uow.sources.get(lead.source_id) if lead.source_id else None
             reason = await self._unassigned_reason(uow, lead)
-            loads = (
-                await uow.leads.open_counts_by_owner() if template in alerts.ESCALATIONS else {}
-            )
-        rendered = self._draw(
-            template, row, lead, members, source.name if source else None, reason
-        )
-        if template in alerts.ESCALATIONS and self._for_managers(row, members):
-            return self._escalation(rendered, lead, members, loads)
-        return rendered
-
-    def _for_managers(self, row: Pending, members: Sequence[Member]) -> bool:
-        viewer = next((m for m in members if m.chat_id == row.chat_id), None)
-        return row.data.get("for") == "managers" or (viewer is not None and viewer.is_manager)
-
-    def _escalation(
-        self, rendered: Rendered, lead: Lead, members: Sequence[Member], loads: dict[int, int]
-    ) -> Rendered:
-        if not lead.is_open:
-            return Rendered(rendered.text)
-        owner = next((m for m in members if m.id == lead.owner_id), None)
-        candidates = reassign_candidates(members, lead, loads, self.rules, self.clock.now())
-        rows = alerts.escalation_buttons(lead, candidates, owner)
-        return Rendered(rendered.text, InlineKeyboardMarkup(rows))
+            viewer = next((m for m in members if m.chat_id == row.chat_id), None)
+            manages = _for_managers(row) or (viewer is not None and viewer.is_manager)
+            reps = await self.candidates(uow, lead, members) if manages else []
+        name = source.name if source else None
+        return self._draw(template, row, lead, members, name, reason, reps)
 
     async def _queue(self, row: Pending) -> Rendered:
         items = [(int(lead_id), str(why)) for lead_id, why in row.data.get("items", [])]
@@ -214,6 +271,14 @@ class Renderer:
                 if lead is not None:
                     entries.append((lead, why))
         return Rendered(alerts.queue_text(entries, self.tz, self.clock.now()))
+
+    async def candidates(
+        self, uow: UnitOfWork, lead: Lead, members: Sequence[Member]
+    ) -> list[Candidate]:
+        """List the reps a manager may give the lead to now, those who fit the rules first."""
+        loads = await uow.leads.open_counts_by_owner()
+        today = self.clock.now().astimezone(self.tz).date()
+        return candidates(members, lead, loads, self.policy, today)
 
     async def _unassigned_reason(self, uow: UnitOfWork, lead: Lead) -> str:
         if lead.owner_id is not None:
@@ -229,6 +294,7 @@ class Renderer:
         members: Sequence[Member],
         source: str | None,
         reason: str,
+        reps: Sequence[Candidate] = (),
     ) -> Rendered:
         owner = next((m for m in members if m.id == lead.owner_id), None)
         viewer = next((m for m in members if m.chat_id == row.chat_id), None)
@@ -236,24 +302,21 @@ class Renderer:
         if template is Template.INQUIRY_REPEATED:
             words = html.escape(str(row.data.get("message", "")))
             return Rendered(f"🔁 <b>Lead #{lead.id} wrote again</b>\n<i>{words}</i>")
-        now = self.clock.now()
-        headline = alerts.headline(template, lead, row.data, self.rules.calendar, now)
-        headline = _HEADLINES.get(template, "") if headline is None else headline
+        timed = alerts.headline(template, lead, row.data, self.rules.calendar, self.clock.now())
+        headline = _HEADLINES.get(template, "") if timed is None else timed
+        note = str(row.data.get("note", ""))
+        if note:
+            headline = "\n".join(
+                filter(None, [headline, f"<i>{html.escape(note, quote=False)}</i>"])
+            )
         if reason:
             headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))
         text = "\n\n".join(filter(None, [headline, body]))
-        rows = lead_buttons(lead, str(row.data.get("view", "")), viewer.id if viewer else None)
-        if (
-            viewer is not None
-            and viewer.is_manager
-            and lead.is_open
-            and lead.first_attempt_at is None
-        ):
-            today = self.clock.now().astimezone(self.tz).date()
-            reps = [
-                m
-                for m in members
-                if m.role is Role.REP and m.is_available(today) and m.id != lead.owner_id
-            ]
-            rows = [*rows, *assign_buttons(lead, reps[:8])]
-        return Rendered(text, InlineKeyboardMarkup(rows) if rows else None)
+        view = str(row.data.get("view", ""))
+        rows = card_keyboard(template, view, lead, viewer, reps, owner, _for_managers(row))
+        markup = InlineKeyboardMarkup(rows) if rows else None
+        return Rendered(text, markup, version=lead.version)
+
+
+def _for_managers(row: Pending) -> bool:
+    return row.data.get("for") == "managers"

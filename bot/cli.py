@@ -1,4 +1,4 @@
-"""The `leadline` command: serve, migrate, check, sources, and the analysis commands."""
+"""The `leadline` command: serve, migrate, check, sources, the team, and the analysis commands."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
+from bot import teamcli
 from bot.settings import Settings, settings_error
 
 if TYPE_CHECKING:
@@ -183,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
     shift.add_argument("telegram_id", type=int)
     shift.add_argument("hours", help='e.g. "mon-fri 12:00-20:00", or "team" for the team hours')
     _analysis_commands(commands)
+    teamcli.add_parser(commands)
     return root
 
 
@@ -247,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "check":
         return _check(settings)
+    if args.command == "team":
+        return teamcli.run(settings, args, _with_services)
     if args.command == "shift":
         return _shift(settings, args.telegram_id, args.hours)
     if args.command == "source" and args.source_command == "norm":

@@ -194,7 +194,7 @@ class Dispatcher:
                 row.chat_id, rendered.text, reply_markup=rendered.markup, parse_mode=ParseMode.HTML
             )
             message_id = message.message_id
-        await self.store.sent(row, message_id, self.clock.now())
+        await self.store.sent(row, message_id, self.clock.now(), rendered.version)
         if row.template == "lead_alert":
             logger.info("Lead %s alerted in chat %s", row.lead_id, row.chat_id)
 

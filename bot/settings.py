@@ -5,6 +5,7 @@ in one line naming it (`settings_error`), so `leadline serve` can stop with that
 """
 
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -12,9 +13,11 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.calendar import ScheduleError, WeeklySchedule
+from core.errors import InvalidProfile
 from core.norms import parse_stall_norms
 from core.replies import check_template
 from core.routing import Strategy
+from core.team import MAX_TIER, read_tier
 
 
 class Settings(BaseSettings):
@@ -49,6 +52,9 @@ class Settings(BaseSettings):
     digest_at: time | None = time(9, 0)
     clock_file: Path | None = None
     routing_strategy: Strategy = Strategy.ROUND_ROBIN
+    routing_senior_value: Decimal | None = Field(None, gt=0)
+    routing_senior_tier: int = Field(1, ge=0, le=MAX_TIER)
+    routing_prefer_previous_owner: bool = True
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     poll_timeout: int = Field(30, ge=0, le=50)
     log_level: str = "INFO"
@@ -84,6 +90,21 @@ class Settings(BaseSettings):
     def _secret_for_webhooks(cls, value: SecretStr | None, info: ValidationInfo) -> object:
         if info.data.get("webhook_urls") and not (value and value.get_secret_value()):
             raise ValueError("it is needed to sign webhooks; set a long random string")
+        return value
+
+    @field_validator("routing_senior_value", mode="before")
+    @classmethod
+    def _empty_means_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("routing_senior_tier", mode="before")
+    @classmethod
+    def _tier_by_name(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().isdigit():
+            try:
+                return read_tier(value)
+            except InvalidProfile:
+                raise ValueError("use junior, senior or a number from 0 to 9") from None
         return value
 
     @field_validator("phone_region")

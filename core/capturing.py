@@ -21,9 +21,6 @@ from core.notices import Notice, Template
 from core.ports import UnitOfWork
 from core.replies import auto_reply
 from core.responding import Responding
-from core.routing import STATE_KEY as ROUTING_STATE_KEY
-from core.routing import LeadFacts, route
-from core.shifts import shift_openings
 from core.sources import Source, hash_token, new_token
 from core.stalls import first_stall_check
 from core.usecase import managers
@@ -131,8 +128,11 @@ class Capturing(Responding):
             )
         )
         previous_owner = await uow.leads.last_owner_of_contact(lead.phone, lead.email)
-        await self._distribute(uow, lead, now, previous_owner)
-        await self._arm_first_response(uow, lead, now)
+        router = await self._router(uow, now)
+        await self._route(uow, router, lead, now, previous_owner=previous_owner)
+        await self._keep_router(uow, router)
+        if lead.owner_id is None:  # an owner got the clocks when the lead was handed over
+            await self._arm_first_response(uow, lead, now)
         stall_check = first_stall_check(self.rules, lead)
         if stall_check is not None:
             await uow.timers.arm(stall_check)
@@ -156,40 +156,6 @@ class Capturing(Responding):
         data = {"text": text, "after_hours": lead.after_hours}
         await uow.events.append(Event(lead.id, EventKind.AUTO_REPLIED, now, data=data))
         return text
-
-    async def _distribute(
-        self,
-        uow: UnitOfWork,
-        lead: Lead,
-        now: datetime,
-        previous_owner: int | None = None,
-        actor: int | None = None,
-    ) -> None:
-        members = await uow.members.all()
-        facts = LeadFacts(
-            lead.product,
-            lead.region,
-            lead.value,
-            previous_owner,
-            shift_openings=shift_openings(members, self.rules.calendar, now),
-        )
-        state = await uow.state.get(ROUTING_STATE_KEY) or {}
-        loads = await uow.leads.open_counts_by_owner()
-        today = now.astimezone(self.rules.calendar.tz).date()
-        decision = route(members, facts, loads, self.rules.routing, state, today)
-        await uow.state.put(ROUTING_STATE_KEY, decision.state)
-
-        if decision.owner_id is None:
-            await uow.events.append(lead.leave_unassigned(now, decision.reason))
-            for manager in managers(members):
-                await uow.outbox.put(Notice(manager.chat_id, Template.UNASSIGNED_ALERT, lead.id))
-            logger.info("Lead %s left unassigned: %s", lead.id, decision.reason)
-            return
-
-        owner = next(m for m in members if m.id == decision.owner_id)
-        await uow.events.append(lead.assign(owner.id, now, decision.reason, actor))
-        await uow.outbox.put(Notice(owner.chat_id, Template.LEAD_ALERT, lead.id))
-        logger.info("Lead %s assigned to member %s: %s", lead.id, owner.id, decision.reason)
 
     async def _owner_or_manager_chats(self, uow: UnitOfWork, lead: Lead) -> list[int]:
         if lead.owner_id is not None:

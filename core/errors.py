@@ -10,6 +10,7 @@
     │   ├── NotLeadOwner
     │   └── NotAManager
     ├── InvalidInquiry          (names the field that is wrong)
+    ├── InvalidProfile          (a member's setting a manager typed is not valid)
     ├── StaleAction             (the lead moved on since the button was drawn)
     └── ConcurrentUpdate        (another transaction changed the lead first)
 
@@ -59,6 +60,15 @@ class NotAManager(NotAllowed):
 
 class InvalidInquiry(LeadlineError):
     """An inquiry cannot be accepted; `field` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class InvalidProfile(LeadlineError):
+    """A change to a member's profile cannot be made; `field` names what is wrong."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)

@@ -45,6 +45,8 @@ class EventKind(StrEnum):
     AUTO_REPLIED = "auto_replied"
     STALLED = "stalled"
     STALL_CLEARED = "stall_cleared"
+    HANDED_BACK = "handed_back"
+    MEMBER_CHANGED = "member_changed"
 
 
 @dataclass

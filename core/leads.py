@@ -185,6 +185,12 @@ class Lead:
         self.taken_at = now
         return self._event(EventKind.TAKEN, now, actor, **measures)
 
+    def hand_back(self, now: datetime, actor: int, reason: str) -> Event:
+        """Record that the owner gave the lead up; routing then finds it a new owner."""
+        return self._event(
+            EventKind.HANDED_BACK, now, actor, owner_id=self.owner_id, reason=reason
+        )
+
     def record_attempt(self, outcome: ContactOutcome, now: datetime, actor: int) -> Event:
         """Log one attempt to reach the prospect; the first one also counts as taking it."""
         self.attempts += 1

@@ -49,10 +49,6 @@ class LeadRepository(Protocol):
         """Count open leads per owner."""
         ...
 
-    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
-        """List a rep's open leads, oldest first, without locking them."""
-        ...
-
     async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
         """List the leads that arrived in [start, end), oldest first, without locking them."""
         ...
@@ -81,6 +77,17 @@ class LeadRepository(Protocol):
 
     async def add_many(self, leads: Sequence[Lead]) -> None:
         """Store new leads in bulk, giving each its number."""
+
+    async def unassigned_open(self) -> Sequence[Lead]:
+        """Load the open leads that have no owner, oldest first, for change."""
+        ...
+
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """Load a rep's open leads, oldest first, for change."""
+        ...
+
+    async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
+        """List the leads given to their current owner at or after a moment, for reading."""
         ...
 
 

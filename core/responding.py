@@ -20,22 +20,19 @@ already due says nothing, so the owner hears of the lead once, as overdue.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from core.distributing import Distributing
 from core.errors import NotLeadOwner, StaleAction
 from core.events import Event, EventKind
 from core.leads import Lead
 from core.norms import first_response_norm
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
-from core.routing import STATE_KEY as ROUTING_STATE_KEY
-from core.routing import Decision, LeadFacts, eligible, route
-from core.rules import Rules
-from core.shifts import shift_openings
 from core.team import Member
 from core.timers import FIRST_RESPONSE_TIMERS, Timer, TimerKind
-from core.usecase import UseCases, manager_chats
+from core.usecase import manager_chats
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +46,7 @@ def _seconds(delta: timedelta) -> int:
     return int(delta.total_seconds())
 
 
-class Responding(UseCases):
+class Responding(Distributing):
     """The first-response clocks, their timers, and the buttons on an overdue alert."""
 
     # arming and settling -----------------------------------------------------------------
@@ -68,8 +65,12 @@ class Responding(UseCases):
         await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_NUDGE, nudge, lead.id, dict(data)))
         await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_BREACH, due, lead.id, dict(data)))
 
+    async def _owner_changed(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
+        """Give a lead's new owner the whole norm, if it still waits for an attempt."""
+        await self._restart_first_response(uow, lead, now)
+
     async def _restart_first_response(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
-        """Give a lead's new owner the whole norm again, if it still waits for an attempt."""
+        """Arm a lead's first-response clocks afresh, if it still waits for an attempt."""
         await uow.timers.cancel(lead.id, FIRST_RESPONSE_TIMERS)
         if lead.is_open and lead.first_attempt_at is None and lead.owner_id is not None:
             await self._arm_first_response(uow, lead, now)
@@ -128,14 +129,11 @@ class Responding(UseCases):
 
     async def _take_over(self, uow: UnitOfWork, lead: Lead, manager: Member, now: datetime) -> str:
         """A manager takes the lead for themselves from an overdue alert."""
-        previous = lead.owner_id
-        if previous == manager.id:
+        if lead.owner_id == manager.id:
             raise StaleAction(f"Lead #{lead.id} is already yours.")
-        taken_over = lead.assign(manager.id, now, "taken over by a manager", manager.id)
-        await uow.events.append(taken_over)
+        reason = "taken over by a manager"
+        await self._hand_over(uow, lead, manager, now, reason, manager.id, tell_previous=True)
         await uow.events.append(self._taken(lead, manager, now))
-        await self._restart_first_response(uow, lead, now)
-        await self._tell_previous_owner(uow, lead, previous, f"taken over by {manager.name}")
         return "It is yours now."
 
     async def _remind_owner(
@@ -152,14 +150,6 @@ class Responding(UseCases):
             Notice(owner.chat_id, Template.OWNER_REMINDER, lead.id, {"by": manager.name})
         )
         return f"{owner.name} was reminded."
-
-    async def _tell_previous_owner(
-        self, uow: UnitOfWork, lead: Lead, previous: int | None, how: str
-    ) -> None:
-        old = await uow.members.get(previous) if previous is not None else None
-        if old is not None and old.id != lead.owner_id:
-            text = f"Lead #{lead.id} is no longer yours: {how}."
-            await uow.outbox.put(Notice(old.chat_id, Template.TEXT, lead.id, {"text": text}))
 
     # timers ------------------------------------------------------------------------------
 
@@ -249,73 +239,29 @@ class Responding(UseCases):
         lead = await self._awaiting_first_response(uow, timer)
         if lead is None or lead.owner_id is None:
             return
-        members = await uow.members.all()
         history = await uow.events.for_lead(lead.id)
         breached = {e.data.get("owner_id") for e in history if e.kind is _BREACHED}
         exclude = frozenset(i for i in {*breached, lead.owner_id} if i is not None)
-        decision = await self._reroute(uow, lead, members, now, exclude)
-        chats = manager_chats(members, self.rules.managers_chat_id)
-        if decision.owner_id is None:
+        router = await self._router(uow, now)
+        moved = await self._route(
+            uow,
+            router,
+            lead,
+            now,
+            exclude=exclude | await self._handed_back_by(uow, lead.id),
+            context="no first response within the norm",
+            keep_when_nobody=True,
+            tell_previous=True,
+        )
+        await self._keep_router(uow, router)
+        if moved.changed:
+            await uow.leads.save(lead)
+            text = f"Lead #{lead.id} had no first response, so it went to {moved.owner_name}."
+            logger.info("Lead %s reassigned to member %s by itself", lead.id, moved.owner_id)
+        else:
             text = (
                 f"Lead #{lead.id} still has no first response and nobody else can take it "
-                f"({decision.reason}). Reassign it or take it yourself."
+                f"({moved.reason}). Reassign it or take it yourself."
             )
-            for chat_id in chats:
-                await uow.outbox.put(Notice(chat_id, Template.TEXT, lead.id, {"text": text}))
-            return
-
-        previous = lead.owner_id
-        new_owner = next(m for m in members if m.id == decision.owner_id)
-        reason = f"no first response within the norm; {decision.reason}"
-        await uow.events.append(lead.assign(new_owner.id, now, reason, None))
-        await uow.outbox.put(Notice(new_owner.chat_id, Template.LEAD_ALERT, lead.id))
-        await self._tell_previous_owner(uow, lead, previous, "it had no first response in time")
-        text = f"Lead #{lead.id} had no first response, so it went to {new_owner.name}."
-        for chat_id in chats:
+        for chat_id in manager_chats(router.members, self.rules.managers_chat_id):
             await uow.outbox.put(Notice(chat_id, Template.TEXT, lead.id, {"text": text}))
-        await self._restart_first_response(uow, lead, now)
-        await uow.leads.save(lead)
-        logger.info("Lead %s reassigned to member %s by itself", lead.id, new_owner.id)
-
-    async def _reroute(
-        self,
-        uow: UnitOfWork,
-        lead: Lead,
-        members: Sequence[Member],
-        now: datetime,
-        exclude: frozenset[int],
-    ) -> Decision:
-        calendar = self.rules.calendar
-        facts = LeadFacts(
-            lead.product,
-            lead.region,
-            lead.value,
-            exclude=exclude,
-            shift_openings=shift_openings(members, calendar, now),
-        )
-        state = await uow.state.get(ROUTING_STATE_KEY) or {}
-        loads = await uow.leads.open_counts_by_owner()
-        today = now.astimezone(calendar.tz).date()
-        decision = route(members, facts, loads, self.rules.routing, state, today)
-        await uow.state.put(ROUTING_STATE_KEY, decision.state)
-        return decision
-
-
-def reassign_candidates(
-    members: Sequence[Member],
-    lead: Lead,
-    loads: Mapping[int, int],
-    rules: Rules,
-    now: datetime,
-) -> list[Member]:
-    """List the reps a manager may hand a lead to: those routing would pick from, bar its owner."""
-    facts = LeadFacts(
-        lead.product,
-        lead.region,
-        lead.value,
-        exclude=frozenset({lead.owner_id} - {None}),
-        shift_openings=shift_openings(members, rules.calendar, now),
-    )
-    today = now.astimezone(rules.calendar.tz).date()
-    pool, _ = eligible(members, facts, loads, rules.routing, today)
-    return pool

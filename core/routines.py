@@ -5,9 +5,10 @@ Both are team timers (rows with no lead) that re-arm the next one when they fire
 comes due while the process is down fires once on start and is followed by the next
 one after that moment, so a long downtime gives one queue and one digest, not a backlog.
 
-Openings are those of the team's calendar and of every rep's own shift: at each, the
-reps whose working time begins then get their queue: the leads that came in while they
-were closed first, oldest first, then the rest still waiting for a first attempt.
+Openings are those of the team's calendar and of every rep's own shift. At each, leads
+still waiting for an owner are offered again (`offer_unassigned`), and then the reps
+whose working time begins get their queue: the leads that came in while they were
+closed first, oldest first, then the rest still waiting for a first attempt.
 """
 
 import logging
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from core.calendar import BusinessCalendar
+from core.distributing import Distributing
 from core.errors import MemberNotFound
 from core.events import EventKind
 from core.leads import Lead
@@ -25,7 +27,7 @@ from core.ports import UnitOfWork
 from core.shifts import calendar_of, check_shift, opening_after, opens_at
 from core.team import Member, Role
 from core.timers import Timer, TimerKind
-from core.usecase import UseCases, manager_chats
+from core.usecase import manager_chats
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def _local_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
 
-class Routines(UseCases):
+class Routines(Distributing):
     """Use cases the calendar drives: queues at openings and the daily digest."""
 
     async def ensure_routines(self) -> None:
@@ -118,6 +120,7 @@ class Routines(UseCases):
 
     async def _on_opening(self, uow: UnitOfWork, timer: Timer, now: datetime) -> None:
         opened = timer.due_at
+        await self._offer_unassigned(uow, now, "a shift started")
         members = await uow.members.all()
         today = now.astimezone(self.rules.calendar.tz).date()
         for rep in members:

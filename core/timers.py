@@ -19,6 +19,7 @@ class TimerKind(StrEnum):
     STALL_CHECK = "stall_check"
     OPENING = "opening"
     DIGEST = "digest"
+    OFFER_UNASSIGNED = "offer_unassigned"
 
 
 FIRST_RESPONSE_TIMERS = (

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.distributing import HAND_BACK_LABELS, HandBackReason
 from core.errors import (
     LeadNotFound,
     NotAManager,
@@ -24,7 +25,7 @@ from core.notices import Notice, Template
 from core.ports import UnitOfWork
 from core.responding import Responding
 from core.stalls import clear_stall
-from core.team import Member, Role
+from core.team import Member
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class Action(StrEnum):
     LOSS_REASON = "loss_reason"
     BACK = "back"
     ASSIGN = "assign"
+    REASSIGN = "reassign"
+    HAND_BACK = "hand_back"
+    HAND_BACK_REASON = "hand_back_reason"
     TAKE = "take"
     TAKE_OVER = "take_over"
     REMIND_OWNER = "remind_owner"
@@ -74,7 +78,19 @@ _OUTCOMES = {
 _TEMPERATURES = {Action.HOT: Temperature.HOT, Action.WARM: Temperature.WARM}
 
 
-MANAGER_ACTIONS = frozenset({Action.ASSIGN, Action.TAKE_OVER, Action.REMIND_OWNER})
+_MANAGERS_ONLY = {
+    Action.ASSIGN: "Only a manager can assign leads.",
+    Action.REASSIGN: "Only a manager can reassign leads.",
+    Action.TAKE_OVER: "Only a manager can take a lead over.",
+    Action.REMIND_OWNER: "Only a manager can remind a lead's owner.",
+}
+_OWNERS_ONLY = {Action.HAND_BACK, Action.HAND_BACK_REASON}
+_VIEWS = {
+    Action.LOSE: "loss_reasons",
+    Action.COLD: "loss_reasons",
+    Action.REASSIGN: "reassign",
+    Action.HAND_BACK: "hand_back",
+}
 
 
 class Working(Responding):
@@ -90,8 +106,10 @@ class Working(Responding):
         """
         async with self.uow() as uow:
             lead, member = await self._lead_for_actor(uow, tap.lead_id, tap.telegram_id)
-            if tap.action in MANAGER_ACTIONS and not member.is_manager:
-                raise NotAManager("Only a manager can assign leads or remind their owners.")
+            if tap.action in _MANAGERS_ONLY and not member.is_manager:
+                raise NotAManager(_MANAGERS_ONLY[tap.action])
+            if tap.action in _OWNERS_ONLY and lead.owner_id != member.id:
+                raise NotLeadOwner(f"Only the owner of lead #{lead.id} can hand it back.")
             if tap.version != lead.version:
                 await self._redraw(uow, lead, tap)
                 await uow.commit()
@@ -140,36 +158,56 @@ class Working(Responding):
             reason = _loss_reason(tap.argument)
             await uow.events.append(lead.lose(reason, now, member.id))
             await self._settle_first_response(uow, lead, now, "closed")
+            await uow.leads.save(lead)  # before offering, which counts open leads afresh
+            await self._room_freed(uow, lead.owner_id, now)
             return f"Lost: {LOSS_REASON_LABELS[reason].lower()}."
-        if action is Action.ASSIGN:
-            return await self._reassign(uow, lead, member, tap.argument, now)
-        if action is Action.TAKE:
-            return await self._take(uow, lead, member, now)
-        if action is Action.TAKE_OVER:
-            return await self._take_over(uow, lead, member, now)
-        if action is Action.REMIND_OWNER:
-            return await self._remind_owner(uow, lead, member, now)
-        return "Pick a loss reason." if action is Action.LOSE else "Back to the lead."
+        return await self._apply_team_action(uow, lead, member, tap, now)
 
-    async def _reassign(
-        self, uow: UnitOfWork, lead: Lead, manager: Member, argument: str, now: datetime
+    async def _apply_team_action(
+        self, uow: UnitOfWork, lead: Lead, member: Member, tap: Tap, now: datetime
     ) -> str:
-        target = await uow.members.get(int(argument)) if argument.isdigit() else None
-        if target is None or not target.active or target.role is not Role.REP:
-            raise StaleAction("That rep can no longer take leads; pick another.")
-        previous = lead.owner_id
-        await uow.events.append(lead.assign(target.id, now, "assigned by a manager", manager.id))
-        await uow.outbox.put(Notice(target.chat_id, Template.LEAD_ALERT, lead.id))
-        await self._restart_first_response(uow, lead, now)
-        if previous is not None and previous != target.id:
-            old = await uow.members.get(previous)
-            if old is not None:
-                text = f"Lead #{lead.id} was reassigned to {target.name}."
-                await uow.outbox.put(Notice(old.chat_id, Template.TEXT, lead.id, {"text": text}))
-        return f"Assigned to {target.name}."
+        match tap.action:
+            case Action.ASSIGN:
+                return await self._reassign(uow, lead, member, tap.argument, now)
+            case Action.TAKE:
+                return await self._take(uow, lead, member, now)
+            case Action.TAKE_OVER:
+                return await self._take_over(uow, lead, member, now)
+            case Action.REMIND_OWNER:
+                return await self._remind_owner(uow, lead, member, now)
+            case Action.HAND_BACK_REASON:
+                reason = HAND_BACK_LABELS[_hand_back_reason(tap.argument)]
+                return await self._hand_back(uow, lead, member, reason.lower(), now)
+            case Action.REASSIGN:
+                return "Pick the rep who takes it."
+            case Action.HAND_BACK:
+                return "Pick why you hand it back."
+            case Action.LOSE:
+                return "Pick a loss reason."
+        return "Back to the lead."
+
+    async def hand_back(self, telegram_id: int, lead_id: int, reason: str) -> Done:
+        """Let a rep give up a lead in their own words; routing finds it a new owner.
+
+        Raises:
+            NotOnTeam, NotLeadOwner: only the lead's owner may hand it back.
+            LeadNotFound: there is no such lead.
+            StaleAction: the lead is closed, or no reason was given.
+        """
+        reason = " ".join(reason.split())[:200]
+        if not reason:
+            raise StaleAction("Say why you hand the lead back, e.g. /handback 12 on holiday.")
+        async with self.uow() as uow:
+            lead, member = await self._lead_for_actor(uow, lead_id, telegram_id)
+            if not lead.is_open:
+                raise StaleAction(f"Lead #{lead.id} is already closed as {lead.stage}.")
+            summary = await self._hand_back(uow, lead, member, reason, self.clock.now())
+            await self._redraw_cards(uow, lead)
+            await uow.commit()
+        return Done(lead, summary)
 
     async def _redraw(self, uow: UnitOfWork, lead: Lead, tap: Tap) -> None:
-        view = {Action.LOSE: "loss_reasons", Action.COLD: "loss_reasons"}.get(tap.action, "")
+        view = _VIEWS.get(tap.action, "")
         await uow.outbox.put(
             Notice(tap.chat_id, Template.CARD, lead.id, {"view": view}, tap.message_id)
         )
@@ -186,6 +224,13 @@ class Working(Responding):
         when = last.at.astimezone(self.rules.calendar.tz).strftime("%H:%M")
         by = f" by {who.name}" if who else ""
         return f"Already done{by} at {when}: {_describe(last)}. The card is redrawn."
+
+
+def _hand_back_reason(argument: str) -> HandBackReason:
+    try:
+        return HandBackReason(argument)
+    except ValueError:
+        raise StaleAction("That reason is not on the list; pick one from the card.") from None
 
 
 def _loss_reason(argument: str) -> LossReason:
@@ -207,5 +252,7 @@ def _describe(event: Event) -> str:
             return f"lost ({LOSS_REASON_LABELS[reason].lower()})"
         case EventKind.ASSIGNED:
             return "reassigned"
+        case EventKind.HANDED_BACK:
+            return "handed back"
         case _:
             return event.kind.value.replace("_", " ")

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.tables import CardRow, OutboxRow
+from storage.tables import CardRow, LeadRow, OutboxRow
 
 CARD_TEMPLATES = frozenset(
     {
@@ -82,8 +82,16 @@ class OutboxStore:
         async with self._readers() as session:
             return (await session.execute(query)).scalar()
 
-    async def sent(self, row: Pending, message_id: int | None, now: datetime) -> None:
-        """Mark a row sent and, for a new card, remember which message shows the lead."""
+    async def sent(
+        self, row: Pending, message_id: int | None, now: datetime, drawn_at: int | None = None
+    ) -> None:
+        """Mark a row sent and, for a new card, remember which message shows the lead.
+
+        `drawn_at` is the lead's version the card was drawn for. A change that commits
+        between the drawing and this moment cannot have redrawn the card, since it was not
+        known yet; so the lead's row is locked (the change holds that lock until it
+        commits) and, if its version moved on, a redraw of the new card is queued.
+        """
         async with self._sessions() as session:
             await session.execute(
                 sa.update(OutboxRow)
@@ -99,6 +107,8 @@ class OutboxStore:
                         created_at=now,
                     )
                 )
+                if drawn_at is not None and await _version(session, row.lead_id) != drawn_at:
+                    session.add(_redraw(row, message_id, now))
             await session.commit()
 
     async def postpone(self, row: Pending, until: datetime, error: str) -> None:
@@ -119,6 +129,22 @@ class OutboxStore:
                 sa.update(OutboxRow).where(OutboxRow.id == row.id).values(**values)
             )
             await session.commit()
+
+
+async def _version(session: AsyncSession, lead_id: int | None) -> int | None:
+    query = sa.select(LeadRow.version).where(LeadRow.id == lead_id).with_for_update()
+    return (await session.execute(query)).scalar()
+
+
+def _redraw(row: Pending, message_id: int, now: datetime) -> OutboxRow:
+    return OutboxRow(
+        chat_id=row.chat_id,
+        template="card",
+        lead_id=row.lead_id,
+        data={},
+        edit_message_id=message_id,
+        created_at=now,
+    )
 
 
 def _is_new_card(row: Pending) -> bool:

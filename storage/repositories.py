@@ -234,10 +234,6 @@ class SqlLeads:
         ordered = query.order_by(LeadRow.created_at, LeadRow.id)
         return [lead_from_row(row) for row in (await self.session.execute(ordered)).scalars()]
 
-    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
-        """List a rep's open leads, oldest first, without locking them."""
-        return await self._list(sa.select(LeadRow).where(LeadRow.owner_id == owner_id, _open()))
-
     async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
         """List the leads that arrived in [start, end), oldest first."""
         return await self._list(
@@ -296,6 +292,26 @@ class SqlLeads:
             self._versions[lead_id] = lead.version
             rows.append({"id": lead_id, **lead_columns(lead)})
         await self.session.execute(sa.insert(LeadRow.__table__), rows)
+
+    async def _locked(self, clause: sa.ColumnElement[bool]) -> list[Lead]:
+        query = sa.select(LeadRow).where(clause, _open()).order_by(LeadRow.id).with_for_update()
+        rows = (
+            await self.session.execute(query.execution_options(populate_existing=True))
+        ).scalars()
+        return [self._track(row) for row in rows]
+
+    async def unassigned_open(self) -> Sequence[Lead]:
+        """Load the open leads that have no owner, oldest first, locking them."""
+        return await self._locked(LeadRow.owner_id.is_(None))
+
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """Load a rep's open leads, oldest first, locking them."""
+        return await self._locked(LeadRow.owner_id == owner_id)
+
+    async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
+        """List the leads given to their current owner at or after a moment."""
+        query = sa.select(LeadRow).where(LeadRow.assigned_at >= moment).order_by(LeadRow.id)
+        return [lead_from_row(row) for row in (await self.session.execute(query)).scalars()]
 
     async def by_telegram_chat(self, chat_id: int) -> Lead | None:
         """Find the most recent lead of a prospect who writes to the bot."""

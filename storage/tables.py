@@ -92,6 +92,7 @@ class LeadRow(Base):
     __table_args__ = (
         sa.UniqueConstraint("source_id", "external_id", name="uq_leads_source_external"),
         sa.Index("ix_leads_owner_open", "owner_id", "closed_at"),
+        sa.Index("ix_leads_assigned_at", "assigned_at"),
         # Covers routing's count of open leads per owner, which runs in every capture.
         sa.Index("ix_leads_owner_stage", "owner_id", "stage"),
     )

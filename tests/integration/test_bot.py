@@ -92,7 +92,7 @@ async def bot(fake_telegram: FakeTelegram, database_url: str) -> AsyncIterator[B
     await runtime.engine.dispose()
 
 
-async def test_alert_shows_the_card_with_taking_it_and_three_buttons(bot: Bot) -> None:
+async def test_alert_shows_the_card_with_the_owners_buttons(bot: Bot) -> None:
     lead_id = await bot.lead(message="Need a quote", email="anna@example.com")
 
     alert = await bot.fake.wait_for_message(REP_ID, contains=f"Lead #{lead_id}")
@@ -107,6 +107,7 @@ async def test_alert_shows_the_card_with_taking_it_and_three_buttons(bot: Bot) -
         "✅ Reached",
         "📵 No answer",
         "❌ Lost",
+        "↩️ Hand back",
     ]
 
 
@@ -164,7 +165,7 @@ async def test_reached_then_hot_edits_the_card_and_records_events(bot: Bot) -> N
     await bot.fake.wait_for_edit(alert)
 
     assert reached == "Reached: now rate the lead."
-    assert rating_buttons == ["🔥 Hot", "🌤 Warm", "❄️ Cold", "❌ Lost"]
+    assert rating_buttons == ["🔥 Hot", "🌤 Warm", "❄️ Cold", "❌ Lost", "↩️ Hand back"]
     assert hot == "Marked hot."
     assert "stage: qualified" in alert.current_text
     assert await bot.scalar("SELECT temperature FROM leads") == "hot"

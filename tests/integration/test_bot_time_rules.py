@@ -166,10 +166,10 @@ async def test_manager_takes_an_overdue_lead_over(start_bot: Callable[..., Any])
     _, alert = await overdue(bot)
 
     toast = await bot.tap(bot.manager, alert, "🙋 Take it myself")
-    told = await bot.fake.wait_for_message(REP_ID, contains="no longer yours")
+    told = await bot.fake.wait_for_message(REP_ID, contains="reassigned")
 
     assert toast == "It is yours now."
-    assert "taken over by Mira" in told.text
+    assert "reassigned to Mira" in told.text
     assert await bot.scalar(
         "SELECT telegram_id FROM leads JOIN members ON owner_id = members.id"
     ) == (MANAGER_ID)
@@ -186,7 +186,7 @@ async def test_overdue_alert_goes_to_the_managers_group_where_any_manager_can_ac
     refusal = await bot.fake.wait_for_answer(refused)
 
     assert toast == "Roman was reminded."
-    assert refusal.text == "Only a manager can assign leads or remind their owners."
+    assert refusal.text == "Only a manager can take a lead over."
     assert bot.fake.messages(MANAGER_ID) == []
 
 
@@ -200,7 +200,12 @@ async def test_rep_taps_taking_it_and_the_button_goes(start_bot: Callable[..., A
     await bot.fake.wait_for_edit(alert)
 
     assert toast == "It is yours: now call or write."
-    assert [label for label, _ in alert.buttons] == ["✅ Reached", "📵 No answer", "❌ Lost"]
+    assert [label for label, _ in alert.buttons] == [
+        "✅ Reached",
+        "📵 No answer",
+        "❌ Lost",
+        "↩️ Hand back",
+    ]
     assert await bot.scalar("SELECT data FROM events WHERE kind = 'taken'") is not None
 
 

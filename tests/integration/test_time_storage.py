@@ -50,19 +50,6 @@ async def test_time_rule_fields_round_trip(uow: UowFactory) -> None:
     assert team_norm.first_response is None
 
 
-async def test_open_leads_of_an_owner_come_oldest_first(uow: UowFactory) -> None:
-    ann, bob = await add_rep(uow, 101), await add_rep(uow, 102)
-    newer = await add_lead(uow, owner_id=ann.id, created_at=NOW + HOUR, phone="+491")
-    older = await add_lead(uow, owner_id=ann.id, created_at=NOW, phone="+492")
-    await add_lead(uow, owner_id=ann.id, stage="won", phone="+493")
-    await add_lead(uow, owner_id=bob.id, phone="+494")
-
-    async with uow() as work:
-        leads = await work.leads.open_of_owner(ann.id)
-
-    assert [lead.id for lead in leads] == [older.id, newer.id]
-
-
 async def test_leads_created_in_a_window_and_unassigned_open_ones_are_counted(
     uow: UowFactory,
 ) -> None:

@@ -373,21 +373,15 @@ class FakeLeads(_Repository):
                 counts[lead.owner_id] = counts.get(lead.owner_id, 0) + 1
         return counts
 
-    def _oldest_first(self, keep: Callable[[Lead], bool]) -> list[Lead]:
-        leads = (lead for lead in self.working.leads.values() if keep(lead))
-        return [_copy(lead) for lead in sorted(leads, key=lambda x: (x.created_at, x.id))]
-
-    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
-        """List a rep's open leads, oldest first."""
-        return self._oldest_first(lambda lead: lead.is_open and lead.owner_id == owner_id)
-
     async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
         """List the leads that arrived in [start, end), oldest first."""
-        return self._oldest_first(lambda lead: start <= lead.created_at < end)
+        found = (lead for lead in self.working.leads.values() if start <= lead.created_at < end)
+        return [_copy(lead) for lead in sorted(found, key=lambda x: (x.created_at, x.id))]
 
     async def count_open_unassigned(self) -> int:
         """Count open leads that have no owner."""
-        return len(self._oldest_first(lambda lead: lead.is_open and lead.owner_id is None))
+        leads = self.working.leads.values()
+        return sum(lead.is_open and lead.owner_id is None for lead in leads)
 
     async def page(
         self, start: datetime | None, end: datetime | None, after_id: int, limit: int
@@ -426,6 +420,26 @@ class FakeLeads(_Repository):
         """Store new leads, giving each its number in order."""
         for lead in leads:
             await self.add(lead)
+
+    def _oldest_first(self, keep: Callable[[Lead], bool]) -> list[Lead]:
+        return [lead for _, lead in sorted(self.working.leads.items()) if keep(lead)]
+
+    async def unassigned_open(self) -> Sequence[Lead]:
+        """Load the open leads that have no owner, oldest first."""
+        waiting = self._oldest_first(lambda lead: lead.is_open and lead.owner_id is None)
+        return [self._track(lead) for lead in waiting]
+
+    async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
+        """Load a rep's open leads, oldest first."""
+        owned = self._oldest_first(lambda lead: lead.is_open and lead.owner_id == owner_id)
+        return [self._track(lead) for lead in owned]
+
+    async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
+        """List the leads given to their current owner at or after a moment."""
+        recent = self._oldest_first(
+            lambda lead: lead.assigned_at is not None and lead.assigned_at >= moment
+        )
+        return [_copy(lead) for lead in recent]
 
 
 class FakeMembers(_Repository):

@@ -300,7 +300,7 @@ async def test_manager_takes_an_overdue_lead_over(
         team.anna.chat_id,
         Template.TEXT,
         lead.id,
-        {"text": f"Lead #{lead.id} is no longer yours: taken over by Maria."},
+        {"text": f"Lead #{lead.id} was reassigned to Maria."},
     )
 
 
@@ -391,7 +391,7 @@ async def test_overdue_lead_is_reassigned_by_itself_after_a_further_delay(
     assigned = store.events_of(lead.id)[-1]
     assert moved.owner_id == team.boris.id
     assert assigned.kind is EventKind.ASSIGNED
-    assert assigned.data["reason"].startswith("no first response within the norm; ")
+    assert assigned.data["reason"].startswith("no first response within the norm: ")
     assert said(store, Template.LEAD_ALERT)[-1] == Notice(
         team.boris.chat_id, Template.LEAD_ALERT, lead.id
     )

@@ -224,3 +224,21 @@ def test_digest_keeps_its_local_time_across_daylight_saving_changes(
     after: datetime, expected: datetime
 ) -> None:
     assert next_digest(after, time(8, 30), BERLIN) == expected
+
+
+async def test_a_lead_still_waiting_for_an_owner_is_offered_again_at_the_opening(
+    services: Services, store: FakeStore, team: Team, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 12, 2, 21, 0, tzinfo=BERLIN))
+    await services.ensure_routines()
+    for rep in (team.anna, team.boris):
+        store.save_member(dataclasses.replace(rep, paused=True))
+    waiting = await new_lead(services, store, "+79160000001")
+    store.save_member(team.anna)  # back, without anything telling routing so
+    clock.set(THURSDAY_OPENING)
+
+    await services.fire_due_timers()
+
+    assert waiting.owner_id is None
+    assert store.lead(waiting.id).owner_id == team.anna.id
+    assert queues(store)[0].data["items"] == [[waiting.id, "closed"]]

@@ -1,15 +1,27 @@
 """Tests for core.routing: who may take a lead, and how the pick spreads leads over the team."""
 
+import json
 import random
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from core.routing import Decision, LeadFacts, RoutingPolicy, Strategy, eligible, route
+from core.leads import Channel, Lead
+from core.routing import (
+    Decision,
+    LeadFacts,
+    RoutingPolicy,
+    Strategy,
+    candidates,
+    eligible,
+    forget_absent,
+    misfit,
+    route,
+)
 from core.team import Member, Role
 
 TODAY = date(2026, 12, 2)
@@ -45,15 +57,27 @@ def owners(
     count: int,
     policy: RoutingPolicy = ROUND_ROBIN,
     loads: dict[int, int] | None = None,
+    state: dict[str, Any] | None = None,
 ) -> list[int | None]:
     """Route `count` identical leads one after another, carrying the state between them."""
-    state: dict[str, Any] = {}
+    return turns(team, count, policy, loads, state)[0]
+
+
+def turns(
+    team: Sequence[Member],
+    count: int,
+    policy: RoutingPolicy = ROUND_ROBIN,
+    loads: dict[int, int] | None = None,
+    state: dict[str, Any] | None = None,
+) -> tuple[list[int | None], dict[str, Any]]:
+    """Route `count` identical leads; return who got them and the state after the last."""
+    state = state or {}
     chosen = []
     for _ in range(count):
         decision = route(team, LeadFacts(), loads or {}, policy, state, TODAY)
         state = decision.state
         chosen.append(decision.owner_id)
-    return chosen
+    return chosen, state
 
 
 # -- eligibility ---------------------------------------------------------------------------
@@ -95,7 +119,16 @@ def test_excluded_rep_is_passed_over() -> None:
     facts = LeadFacts(exclude=frozenset({1}))
 
     assert who_may_take([rep(1), rep(2)], facts) == ([2], "")
-    assert who_may_take([rep(1)], facts) == ([], "a rep was excluded")
+    assert who_may_take([rep(1)], facts) == ([], "no other rep can take it")
+
+
+def test_exclusion_is_named_only_when_it_is_what_emptied_the_list() -> None:
+    facts = LeadFacts(product="roofs", exclude=frozenset({1}))
+
+    assert who_may_take([rep(1, products=frozenset({"doors"}))], facts) == (
+        [],
+        "no rep for product roofs",
+    )
 
 
 def test_product_matches_whatever_the_case() -> None:
@@ -169,11 +202,11 @@ def test_without_a_threshold_any_rep_takes_any_value() -> None:
 
 
 def test_lead_nobody_may_take_gets_no_owner_and_keeps_the_state() -> None:
-    state = {"cursor": 2}
+    state = {"credit": {"1": 0.5, "2": -0.5}}
 
     decision = route([rep(1, paused=True)], LeadFacts(), {}, ROUND_ROBIN, state, TODAY)
 
-    assert decision == Decision(None, "no rep is available", {"cursor": 2})
+    assert decision == Decision(None, "no rep is available", state)
 
 
 # -- round robin ---------------------------------------------------------------------------
@@ -204,6 +237,29 @@ def test_round_robin_skips_a_rep_who_is_away() -> None:
     team = [rep(1), rep(2, paused=True), rep(3)]
 
     assert owners(team, 4) == [1, 3, 1, 3]
+
+
+def test_round_robin_state_survives_being_stored_as_json() -> None:
+    team = [rep(1), rep(2), rep(3)]
+    stored = json.loads(json.dumps(turns(team, 4)[1]))
+
+    assert owners(team, 5, state=stored) == [2, 3, 1, 2, 3]
+
+
+def test_rep_back_from_a_pause_takes_turns_without_a_catch_up_burst() -> None:
+    everyone = [rep(1), rep(2), rep(3)]
+    _, state = turns([rep(1), rep(2), rep(3, paused=True)], 100)
+
+    chosen = owners(everyone, 9, state=state)
+
+    assert sorted(Counter(chosen).values()) == [3, 3, 3]
+
+
+def test_forgetting_reps_who_left_keeps_the_others_credit() -> None:
+    state = {"credit": {"1": 0.5, "2": -0.25, "3": -0.25}, "other": 1}
+    team = [rep(1), rep(2, active=False), Member(7003, "Maria", Role.MANAGER, id=3)]
+
+    assert forget_absent(state, team) == {"credit": {"1": 0.5}, "other": 1}
 
 
 def test_round_robin_gives_everyone_the_same_number_of_leads() -> None:
@@ -277,6 +333,12 @@ def test_rep_with_weight_zero_gets_nothing_while_others_are_there() -> None:
     team = [rep(1, weight=0), rep(2, weight=1)]
 
     assert set(owners(team, 10, WEIGHTED)) == {2}
+
+
+def test_reps_with_weight_zero_still_take_leads_when_nobody_else_can() -> None:
+    team = [rep(1, weight=0), rep(2, weight=0)]
+
+    assert owners(team, 4, WEIGHTED) == [1, 2, 1, 2]
 
 
 # -- returning contacts --------------------------------------------------------------------
@@ -373,33 +435,18 @@ def test_weighted_shares_match_the_weights_over_ten_thousand_leads_for_a_uniform
     assert actual == pytest.approx(expected, abs=0.001)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/routing.py _round_robin keeps one cursor for the whole team, so the rep "
-    "next in id order after one who often cannot take a lead gets that rep's turns",
-)
 def test_round_robin_gives_each_rep_a_fair_share_of_a_mixed_stream() -> None:
     actual, expected = shares(MIXED_TEAM, lead_stream(seed=1), ROUND_ROBIN)
 
     assert actual == pytest.approx(expected, abs=0.02)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/routing.py _weighted keeps only the eligible reps' running totals, so a "
-    "rep who cannot take a lead loses its place and the lowest id wins the next ties",
-)
 def test_weighted_gives_each_rep_a_fair_share_of_a_mixed_stream() -> None:
     actual, expected = shares(MIXED_TEAM, lead_stream(seed=1), WEIGHTED)
 
     assert actual == pytest.approx(expected, abs=0.02)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/routing.py: both strategies starve specialists behind a generalist "
-    "(see the two tests above)",
-)
 @pytest.mark.parametrize("policy", [ROUND_ROBIN, WEIGHTED], ids=["round-robin", "weighted"])
 def test_specialists_share_their_product_evenly_behind_a_generalist(
     policy: RoutingPolicy,
@@ -449,3 +496,37 @@ def test_capacity_is_never_exceeded_while_loads_are_counted(policy: RoutingPolic
     assert all(loads[m.id] <= m.capacity for m in team if m.capacity is not None)
     assert (loads[1], loads[2], loads[5]) == (40, 150, 500)
     assert unassigned == 0
+
+
+# -- candidates a manager may pick ---------------------------------------------------------
+
+
+def test_manager_is_offered_every_rep_at_work_fitting_ones_first_then_least_loaded() -> None:
+    team = [
+        rep(1, capacity=10),
+        rep(2, capacity=2),
+        rep(3, products=frozenset({"doors"})),
+        rep(4, paused=True),
+        rep(5, capacity=10),
+        Member(7006, "Maria", Role.MANAGER, id=6),
+    ]
+    lead = Lead(Channel.API, datetime(2026, 12, 2, tzinfo=UTC), product="roofs", id=9, owner_id=5)
+
+    found = candidates(team, lead, {1: 5, 2: 2, 5: 1}, ROUND_ROBIN, TODAY)
+
+    assert [(c.member.id, c.misfit) for c in found] == [
+        (1, ""),
+        (3, "other products"),
+        (2, "at capacity"),
+    ]
+
+
+def test_misfit_names_the_first_rule_a_rep_breaks() -> None:
+    lead = Lead(Channel.API, datetime(2026, 12, 2, tzinfo=UTC), region="north", value=Decimal(9))
+    policy = RoutingPolicy(senior_value_threshold=Decimal(5))
+
+    assert misfit(rep(1, regions=frozenset({"south"})), lead, {}, policy, TODAY) == (
+        "other regions"
+    )
+    assert misfit(rep(1, tier=0), lead, {}, policy, TODAY) == "not senior"
+    assert misfit(rep(1, tier=1), lead, {}, policy, TODAY) == ""

@@ -534,7 +534,9 @@ async def test_manager_assigns_a_lead_to_another_rep(
         },
     )
     assert notices(store)[already_said:] == [
-        Notice(team.boris.chat_id, Template.LEAD_ALERT, card.id),
+        Notice(
+            team.boris.chat_id, Template.LEAD_ALERT, card.id, {"note": "Assigned to you by Maria"}
+        ),
         Notice(
             team.anna.chat_id,
             Template.TEXT,

@@ -41,8 +41,8 @@ def test_routing_keeps_the_reps_on_shift_or_else_those_whose_shift_starts_first(
     policy = RoutingPolicy()
 
     def pool(moment: datetime) -> list[int]:
-        facts = LeadFacts(shift_openings=shift_openings(team, OFFICE, moment))
-        return [m.id for m in eligible(team, facts, {}, policy, TODAY)[0]]
+        openings = shift_openings(team, OFFICE, moment)
+        return [m.id for m in eligible(team, LeadFacts(), {}, policy, TODAY, openings)[0]]
 
     assert pool(datetime(2026, 12, 2, 13, 0, tzinfo=BERLIN)) == [1, 2, 3]
     assert pool(datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN)) == [3]

@@ -16,14 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import leads, team
+from bot import leads, prospects, team
 from bot.cards import Renderer
 from bot.dispatcher import Dispatcher
 from bot.runtime import attach
 from bot.settings import Settings
 from bot.timerloop import TimerLoop
+from core.attempts import Cadence
 from core.calendar import BusinessCalendar, WeeklySchedule
 from core.clock import Clock, SystemClock
+from core.pipeline import Pipeline
 from core.routing import RoutingPolicy
 from core.rules import Rules
 from core.services import Services
@@ -46,6 +48,9 @@ def rules_from(settings: Settings) -> Rules:
         first_response=timedelta(minutes=settings.first_response_minutes),
         nudge_share=settings.nudge_share,
         routing=RoutingPolicy(strategy=settings.routing_strategy),
+        cadence=Cadence.parse(settings.attempt_cadence),
+        pipeline=Pipeline.parse(settings.stages, settings.stage_norms),
+        prompt_ttl=timedelta(minutes=settings.prompt_minutes),
     )
 
 
@@ -92,9 +97,11 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     attach(application, services)
     team.register(application)
     leads.register(application)
+    prospects.register(application)
     application.add_error_handler(on_error)
 
-    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules.calendar.tz)
+    rules = services.rules
+    renderer = Renderer(uow_factory(reader, Signals()), clock, rules.calendar.tz, rules.pipeline)
     dispatcher = Dispatcher(OutboxStore(writer), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)

@@ -6,9 +6,11 @@ in one line naming it (`settings_error`), so `leadline serve` can stop with that
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.attempts import Cadence, CadenceError
+from core.pipeline import DEFAULT_NORMS, DEFAULT_STAGES, Pipeline, PipelineError
 from core.routing import Strategy
 
 
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
     first_response_minutes: float = Field(15, gt=0)
     nudge_share: float = Field(2 / 3, gt=0, lt=1)
     routing_strategy: Strategy = Strategy.ROUND_ROBIN
+    attempt_cadence: str = "15m,2h,morning"
+    stages: str = ",".join(DEFAULT_STAGES)
+    stage_norms: str = ",".join(f"{stage}={days}" for stage, days in DEFAULT_NORMS.items())
+    prompt_minutes: float = Field(60, gt=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     poll_timeout: int = Field(30, ge=0, le=50)
     log_level: str = "INFO"
@@ -62,6 +68,33 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r}; use a name like Europe/Berlin"
             ) from None
+        return value
+
+    @field_validator("attempt_cadence")
+    @classmethod
+    def _check_cadence(cls, value: str) -> str:
+        try:
+            return str(Cadence.parse(value))
+        except CadenceError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("stages")
+    @classmethod
+    def _check_stages(cls, value: str) -> str:
+        try:
+            return ",".join(Pipeline.parse(value).stages)
+        except PipelineError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("stage_norms")
+    @classmethod
+    def _check_pipeline(cls, value: str, info: ValidationInfo) -> str:
+        if "stages" not in info.data:
+            return value  # the stages are wrong; that error is the one to report
+        try:
+            Pipeline.parse(info.data["stages"], value)
+        except PipelineError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("telegram_api_url")

@@ -1,19 +1,15 @@
-"""Team handlers: joining with an invite, inviting, and what strangers see."""
+"""Team handlers: joining with an invite, inviting; a stranger's Start makes a prospect."""
 
 import logging
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from bot import prospects
 from bot.runtime import services_of
 from core.errors import InviteNotFound, NotAManager
 
 logger = logging.getLogger(__name__)
-
-STRANGER_REPLY = (
-    "Hello! This bot is the work tool of a sales team, so there is nothing to see here. "
-    "If you were invited to the team, open the invite link you were given."
-)
 
 
 def _display_name(update: Update) -> tuple[int, str, str | None]:
@@ -22,13 +18,13 @@ def _display_name(update: Update) -> tuple[int, str, str | None]:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet a member, let an invited user join, and tell a stranger politely there is nothing here."""
+    """Greet a member, let an invited user join, and welcome anyone else as a prospect."""
     services = services_of(context)
     telegram_id, name, username = _display_name(update)
     code = context.args[0] if context.args else ""
 
     member = await services.greet(telegram_id, name, username)
-    if member is None and code:
+    if member is None and code and await services.is_invite_code(code):
         try:
             member = await services.join(code, telegram_id, name, username)
         except InviteNotFound as exc:
@@ -40,7 +36,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     if member is None:
-        await update.effective_message.reply_text(STRANGER_REPLY)
+        await prospects.welcome(update, context, code)
         return
     role = "manager" if member.is_manager else "rep"
     await update.effective_message.reply_text(

@@ -10,6 +10,8 @@
     │   ├── NotLeadOwner
     │   └── NotAManager
     ├── InvalidInquiry          (names the field that is wrong)
+    ├── InvalidAnswer           (a typed answer the bot asked for cannot be read)
+    ├── NothingAwaited          (a member wrote text the bot did not ask for)
     ├── StaleAction             (the lead moved on since the button was drawn)
     └── ConcurrentUpdate        (another transaction changed the lead first)
 
@@ -64,6 +66,14 @@ class InvalidInquiry(LeadlineError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class InvalidAnswer(LeadlineError):
+    """A member's answer to the bot's question cannot be read; the bot asks again."""
+
+
+class NothingAwaited(LeadlineError):
+    """A member wrote text while the bot was waiting for none; the message says what text does."""
 
 
 class StaleAction(LeadlineError):

@@ -21,6 +21,31 @@ class EventKind(StrEnum):
     NOTE_ADDED = "note_added"
     FIRST_RESPONSE_NUDGED = "first_response_nudged"
     FIRST_RESPONSE_BREACHED = "first_response_breached"
+    CRITERION_CHANGED = "criterion_changed"
+    ROUND_RESTARTED = "round_restarted"
+    RETRY_DUE = "retry_due"
+    REMINDER_SET = "reminder_set"
+    REMINDER_SNOOZED = "reminder_snoozed"
+    REMINDER_DONE = "reminder_done"
+    REMINDER_DUE = "reminder_due"
+    PROSPECT_WROTE = "prospect_wrote"
+    PROSPECT_ANSWERED = "prospect_answered"
+    PHONE_SHARED = "phone_shared"
+
+
+# Events that record something said or noticed without changing the lead's state: they do
+# not move its version, so the buttons on its cards stay valid.
+QUIET_KINDS = frozenset(
+    {
+        EventKind.NOTE_ADDED,
+        EventKind.FIRST_RESPONSE_NUDGED,
+        EventKind.FIRST_RESPONSE_BREACHED,
+        EventKind.RETRY_DUE,
+        EventKind.REMINDER_DUE,
+        EventKind.PROSPECT_WROTE,
+        EventKind.PROSPECT_ANSWERED,
+    }
+)
 
 
 @dataclass

@@ -14,11 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.notices import SHOWN_AS, Template
 from storage.tables import CardRow, OutboxRow
-
-CARD_TEMPLATES = frozenset(
-    {"lead_alert", "card", "unassigned_alert", "first_response_nudge", "first_response_breach"}
-)
 
 
 @dataclass(frozen=True)
@@ -69,20 +66,22 @@ class OutboxStore:
             return (await session.execute(query)).scalar()
 
     async def sent(self, row: Pending, message_id: int | None, now: datetime) -> None:
-        """Mark a row sent and, for a new card, remember which message shows the lead."""
+        """Mark a row sent and, for a new card or message about a lead, remember it."""
         async with self._sessions() as session:
             await session.execute(
                 sa.update(OutboxRow)
                 .where(OutboxRow.id == row.id)
                 .values(status="sent", sent_at=now, message_id=message_id, error=None)
             )
-            if _is_new_card(row) and message_id is not None:
+            shown = _shown(row)
+            if shown is not None and message_id is not None:
                 session.add(
                     CardRow(
                         lead_id=row.lead_id,
                         chat_id=row.chat_id,
                         message_id=message_id,
                         created_at=now,
+                        shown=shown,
                     )
                 )
             await session.commit()
@@ -107,10 +106,15 @@ class OutboxStore:
             await session.commit()
 
 
-def _is_new_card(row: Pending) -> bool:
-    return (
-        row.lead_id is not None and row.edit_message_id is None and row.template in CARD_TEMPLATES
-    )
+def _shown(row: Pending) -> str | None:
+    """Tell what a newly sent message shows of its lead, if it is one to remember."""
+    if row.lead_id is None or row.edit_message_id is not None:
+        return None
+    try:
+        shown = SHOWN_AS.get(Template(row.template))
+    except ValueError:
+        return None
+    return shown.value if shown else None
 
 
 def _pending(row: OutboxRow) -> Pending:

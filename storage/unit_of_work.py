@@ -52,6 +52,7 @@ class SqlUnitOfWork:
         self.invites = repos.SqlInvites(self.session)
         self.idempotency = repos.SqlIdempotency(self.session)
         self.state = repos.SqlState(self.session)
+        self.prompts = repos.SqlPrompts(self.session)
         return self
 
     async def __aexit__(

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.attempts import Cadence, CadenceError
-from core.pipeline import DEFAULT_NORMS, DEFAULT_STAGES, Pipeline, PipelineError
+from core.pipeline import DEFAULT_STAGES, Pipeline, PipelineError
 from core.routing import Strategy
 
 
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     routing_strategy: Strategy = Strategy.ROUND_ROBIN
     attempt_cadence: str = "15m,2h,morning"
     stages: str = ",".join(DEFAULT_STAGES)
-    stage_norms: str = ",".join(f"{stage}={days}" for stage, days in DEFAULT_NORMS.items())
+    stage_norms: str = ""
     prompt_minutes: float = Field(60, gt=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     poll_timeout: int = Field(30, ge=0, le=50)

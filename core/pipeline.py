@@ -10,7 +10,7 @@ time rules.
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 NEW = "new"
@@ -34,9 +34,12 @@ class Pipeline:
     """The ordered open stages and the norm of each, in days."""
 
     stages: tuple[str, ...] = DEFAULT_STAGES
-    norms: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_NORMS))
+    norms: Mapping[str, int] | None = None
 
     def __post_init__(self) -> None:
+        if self.norms is None:  # the default norms of the stages that have one
+            defaults = {s: d for s, d in DEFAULT_NORMS.items() if s in self.stages}
+            object.__setattr__(self, "norms", defaults)
         if not self.stages or self.stages[0] != NEW:
             raise PipelineError(f"The pipeline must start with {NEW!r}.")
         if len(set(self.stages)) != len(self.stages):
@@ -49,17 +52,21 @@ class Pipeline:
                     f"Stage {stage!r} must be a lower-case word of up to 24 letters, "
                     "digits, '-' or '_'."
                 )
-        unknown = sorted(set(self.norms) - set(self.stages))
+        unknown = sorted(set(self._norms) - set(self.stages))
         if unknown:
             raise PipelineError(f"Norms name stages that are not in the pipeline: {unknown}.")
-        if any(days <= 0 for days in self.norms.values()):
+        if any(days <= 0 for days in self._norms.values()):
             raise PipelineError("Stage norms are whole days above zero.")
+
+    @property
+    def _norms(self) -> Mapping[str, int]:
+        return self.norms or {}
 
     @classmethod
     def parse(cls, stages: str, norms: str = "") -> "Pipeline":
-        """Read `new,contacted,...` and `contacted=3,meeting=7` as a pipeline."""
+        """Read `new,contacted,...` and `contacted=3,meeting=7`; no norms: the defaults."""
         names = tuple(part.strip().lower() for part in stages.split(",") if part.strip())
-        return cls(names, _parse_norms(norms) if norms.strip() else {})
+        return cls(names, _parse_norms(norms) if norms.strip() else None)
 
     def position(self, stage: str) -> int:
         """Tell where a stage stands: 0 for new, len(stages) for won or lost."""
@@ -89,7 +96,7 @@ class Pipeline:
 
     def norm(self, stage: str) -> int | None:
         """Give a stage's norm in days, if it has one."""
-        return self.norms.get(stage)
+        return self._norms.get(stage)
 
     def is_stalled(self, stage: str, since: datetime, now: datetime) -> bool:
         """Tell whether a lead that entered `stage` at `since` has sat there past its norm."""

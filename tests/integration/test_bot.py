@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from bot.app import Runtime, build, run
 from bot.leads import FORGED
-from bot.settings import Settings
 from bot.prospects import GREETING
+from bot.settings import Settings
 from core.clock import ShiftedClock
 from core.leads import Channel, Inquiry
 from core.team import Member
@@ -196,7 +196,8 @@ async def test_lost_asks_for_a_reason_and_closes_the_lead_with_it(bot: Bot) -> N
     toast = await bot.tap(bot.rep, alert, "Too expensive")
     await bot.fake.wait_for_edit(alert)
 
-    assert "Could not reach" in reasons and "↩️ Back" in reasons
+    assert "Could not reach" in reasons
+    assert "↩️ Back" in reasons
     assert toast == "Lost: too expensive."
     assert alert.buttons == []
     assert "lost: too expensive" in alert.current_text

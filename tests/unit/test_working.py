@@ -800,3 +800,21 @@ async def test_queue_is_queued_for_the_member_and_paged_by_editing(
     ]
     with pytest.raises(NotOnTeam):
         await services.show_queue(666, 666)
+
+
+async def test_reminder_typed_the_day_before_clocks_go_forward_keeps_its_wall_clock_time(
+    store: FakeStore, team: Team, clock: FixedClock
+) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    services = Services(
+        store.uow, clock, Rules(calendar=BusinessCalendar(berlin, WeeklySchedule.always()))
+    )
+    clock.set(datetime(2026, 3, 28, 11, 0, tzinfo=UTC))  # Saturday 12:00 CET
+    lead = await new_lead(services, store)
+    await tap(services, store, team.anna, lead.id, Action.REMIND)
+
+    answer = await write(services, team.anna, "tomorrow 10:00")
+
+    due = store.lead(lead.id).remind_at
+    assert answer == "Reminder set for Sun 29.03 10:00: Follow up."
+    assert due == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # 10:00 CEST, UTC+2

@@ -102,7 +102,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
 
     rules = services.rules
     renderer = Renderer(uow_factory(reader, Signals()), clock, rules.calendar.tz, rules.pipeline)
-    dispatcher = Dispatcher(OutboxStore(writer), application.bot, renderer, clock)
+    dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)
     signals.timers.append(timers.timer_armed)

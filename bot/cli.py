@@ -1,13 +1,23 @@
 """The `leadline` command: serve, migrate, check, and source management."""
 
+from __future__ import annotations
+
 import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
 from bot.settings import Settings, settings_error
+
+if TYPE_CHECKING:
+    from core.services import Services
+    from core.sources import Source
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +67,7 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-async def _with_services(settings: Settings, work):  # noqa: ANN001, ANN202
+async def _with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
     from bot.app import build_services
     from storage.migrate import upgrade_async
 
@@ -72,7 +82,7 @@ async def _with_services(settings: Settings, work):  # noqa: ANN001, ANN202
 def _source_add(settings: Settings, name: str, channel: str) -> int:
     from core.errors import InvalidInquiry
 
-    async def work(services):  # noqa: ANN001, ANN202
+    async def work(services: Services) -> tuple[Source, str]:
         return await services.add_source(name, channel)
 
     try:
@@ -86,7 +96,7 @@ def _source_add(settings: Settings, name: str, channel: str) -> int:
 
 
 def _check(settings: Settings) -> int:
-    async def work(services):  # noqa: ANN001, ANN202
+    async def work(services: Services) -> None:
         await services.ping()
 
     problems = []

@@ -109,11 +109,11 @@ class Dispatcher:
         await self.drain()
         logger.debug("Outbox dispatcher stopped")
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for the sends in flight to finish."""
+    async def drain(self, grace: float = 10.0) -> None:
+        """Wait up to `grace` seconds for the sends in flight to finish."""
         tasks = list(self._in_flight.values())
         if tasks:
-            await asyncio.wait(tasks, timeout=timeout)
+            await asyncio.wait(tasks, timeout=grace)
 
     async def _sleep(self, seconds: float, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]

@@ -44,7 +44,7 @@ class Teamwork(UseCases):
         """Refresh a member's display name from Telegram; return the member, if any."""
         async with self.uow() as uow:
             member = await uow.members.by_telegram_id(telegram_id)
-            if member is None:
+            if member is None or not member.active:
                 return None
             if member.name != name or member.username != username:
                 member.name, member.username = name, username
@@ -77,7 +77,8 @@ class Teamwork(UseCases):
                     Member(telegram_id, name, invite.role, username=username, joined_at=now)
                 )
             elif not member.active:
-                member.active, member.name = True, name
+                # A former member comes back with the role the invite gives, not the old one.
+                member.active, member.name, member.role = True, name, invite.role
                 await uow.members.save(member)
             invite.used_by = member.id
             await uow.invites.save(invite)

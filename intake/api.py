@@ -131,6 +131,26 @@ def _to_inquiry(lead: LeadIn, source: Source, phone_region: str | None) -> Inqui
     )
 
 
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": LeadAccepted, "description": "A retry or a repeat inquiry: the lead's id"},
+    400: {"model": ErrorBody, "description": "A malformed Idempotency-Key"},
+    401: {"model": ErrorBody, "description": "A missing or unknown source token"},
+    413: {"model": ErrorBody, "description": "A body over the size cap"},
+    422: {"model": ErrorBody, "description": "Fields that cannot be used"},
+}
+# The form endpoint reads its body itself, so FastAPI cannot describe it on its own.
+_FORM_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"$ref": "#/components/schemas/LeadIn"}
+            }
+        },
+    }
+}
+
+
 def _unauthorised(error: str) -> ApiError:
     return ApiError(401, error, [FieldError(field="Authorization", message=error)])
 
@@ -171,17 +191,7 @@ def create_api(services: Services, *, phone_region: str | None, max_body_bytes: 
         body = LeadAccepted(id=captured.lead_id, status=captured.outcome.value)
         return JSONResponse(body.model_dump(), status_code=status)
 
-    @api.post(
-        "/api/v1/leads",
-        status_code=201,
-        response_model=LeadAccepted,
-        responses={
-            200: {"model": LeadAccepted},
-            401: {"model": ErrorBody},
-            413: {"model": ErrorBody},
-            422: {"model": ErrorBody},
-        },
-    )
+    @api.post("/api/v1/leads", status_code=201, response_model=LeadAccepted, responses=_ANSWERS)
     async def post_lead(
         lead: LeadIn,
         source: Annotated[Source, Depends(source_of)],
@@ -190,7 +200,13 @@ def create_api(services: Services, *, phone_region: str | None, max_body_bytes: 
         """Accept one inquiry as JSON."""
         return await accept(lead, source, idempotency_key)
 
-    @api.post("/api/v1/leads/form", status_code=201, response_model=LeadAccepted)
+    @api.post(
+        "/api/v1/leads/form",
+        status_code=201,
+        response_model=LeadAccepted,
+        responses=_ANSWERS,
+        openapi_extra=_FORM_BODY,
+    )
     async def post_lead_form(
         request: Request,
         source: Annotated[Source, Depends(source_of)],

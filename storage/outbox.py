@@ -34,8 +34,14 @@ class Pending:
 class OutboxStore:
     """Reads and updates outbox rows for the dispatcher."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        readers: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
         self._sessions = sessions
+        # Looking for work must not take SQLite's write lock away from captures.
+        self._readers = readers or sessions
 
     async def heads(self, now: datetime, limit: int) -> Sequence[Pending]:
         """List the oldest pending row of each chat whose wait, if any, is over."""
@@ -55,14 +61,14 @@ class OutboxStore:
             .order_by(OutboxRow.id)
             .limit(limit)
         )
-        async with self._sessions() as session:
+        async with self._readers() as session:
             rows = (await session.execute(query)).scalars()
             return [_pending(row) for row in rows]
 
     async def next_wait(self) -> datetime | None:
         """Tell when the earliest postponed row may be tried again."""
         query = sa.select(sa.func.min(OutboxRow.not_before)).where(OutboxRow.status == "pending")
-        async with self._sessions() as session:
+        async with self._readers() as session:
             return (await session.execute(query)).scalar()
 
     async def sent(self, row: Pending, message_id: int | None, now: datetime) -> None:

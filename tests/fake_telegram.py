@@ -698,6 +698,7 @@ class FakeTelegram:
     def _queue_message(
         self, chat_id: int, user: FakeUser, content: JSON, reply_to: RecordedMessage | int | None
     ) -> int:
+        self._users.setdefault(user.id, user)
         message_id = self._new_message_id(chat_id)
         message: JSON = {
             "message_id": message_id,
@@ -824,7 +825,7 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: inline messages are not supported by the fake")
         message = self._find_own(p.get("chat_id"), p.get("message_id"))
         if message is None:
-            if self._incoming.get((p.get("chat_id"), p.get("message_id"))):  # type: ignore[arg-type]
+            if self._incoming.get((p.get("chat_id"), p.get("message_id"))):
                 raise _ApiError(400, "Bad Request: message can't be edited")
             raise _ApiError(400, EDIT_NOT_FOUND)
         text = message.current_text
@@ -862,14 +863,14 @@ class FakeTelegram:
         key = (p.get("chat_id"), p.get("message_id"))
         if message is not None:
             message.deleted = True
-        elif self._incoming.pop(key, None) is None:  # type: ignore[arg-type]
+        elif self._incoming.pop(key, None) is None:
             raise _ApiError(400, "Bad Request: message to delete not found")
         return True
 
     async def _copy_message(self, p: JSON, files: Files, method: str) -> Any:
         source_chat, source_id = p.get("from_chat_id"), p.get("message_id")
         verb = "copy" if method == "copyMessage" else "forward"
-        source = self._find_any(source_chat, source_id)  # type: ignore[arg-type]
+        source = self._find_any(source_chat, source_id)
         if source is None:
             raise _ApiError(400, f"Bad Request: message to {verb} not found")
         own = self._find_own(source_chat, source_id)
@@ -951,8 +952,8 @@ class FakeTelegram:
                 data["reply_to_message"] = replied
         return data
 
-    def _find_own(self, chat_id: object, message_id: object) -> RecordedMessage | None:
-        for message in self._messages.get(chat_id, []):  # type: ignore[call-overload]
+    def _find_own(self, chat_id: Any, message_id: Any) -> RecordedMessage | None:
+        for message in self._messages.get(chat_id, []):
             if message.message_id == message_id and not message.deleted:
                 return message
         return None

@@ -169,8 +169,8 @@ async def test_blocked_chat_fails_its_row_and_others_go_on(
     assert await _eventually(running.statuses, lambda rows: rows == expected) == expected
 
 
-async def _eventually(read: Callable, done: Callable, timeout: float = 5.0) -> object:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _eventually(read: Callable, done: Callable, within: float = 5.0) -> object:
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await read()
         if done(value) or asyncio.get_running_loop().time() > deadline:

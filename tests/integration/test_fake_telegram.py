@@ -283,11 +283,11 @@ async def test_edit_errors_match_telegram(fake: FakeTelegram, bot: ExtBot) -> No
         await bot.edit_message_text(
             "Lead #1", chat_id=5, message_id=sent.message_id, reply_markup=markup
         )
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", chat_id=5, message_id=999)
     edited = await bot.edit_message_text("Lead #1 (closed)", chat_id=5, message_id=sent.message_id)
     await bot.delete_message(5, sent.message_id)
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("gone", chat_id=5, message_id=sent.message_id)
 
     # PTB strips "Bad Request: " and str.capitalize()s the rest; the wire text is Telegram's
@@ -304,10 +304,10 @@ async def test_validation_and_blocked_chats(fake: FakeTelegram, bot: ExtBot) -> 
     fake.block(7)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(7, "hello?")
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(8, "x" * 4097)
     long_data = InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="d" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(8, "buttons", reply_markup=long_data)
     fake.unblock(7)
     await bot.send_message(7, "hello again")
@@ -337,9 +337,12 @@ async def test_uploads_are_recorded_with_bytes(fake: FakeTelegram, bot: ExtBot) 
 
 
 async def test_wrong_token_is_rejected(fake: FakeTelegram) -> None:
-    with pytest.raises(InvalidToken):
-        async with build_app(fake, token="999:WRONG"):
-            pass
+    app = build_app(fake, token="999:WRONG")
+    try:
+        with pytest.raises(InvalidToken):
+            await app.initialize()
+    finally:
+        await app.bot.shutdown()  # PTB leaves its HTTP clients open when initialize() fails
 
     assert fake.calls[0].status == 401
     assert fake.calls[0].error == "Unauthorized"

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import FixedClock
 from core.errors import ConcurrentUpdate
 from core.events import EventKind
-from core.leads import Channel, Inquiry, Lead, LossReason, Temperature
+from core.leads import Channel, ContactOutcome, Inquiry, Lead, LossReason, Temperature
 from core.notices import Notice, Template
 from core.services import Outcome, Services
 from core.sources import Source
@@ -132,7 +132,7 @@ async def test_datetimes_come_back_timezone_aware_in_utc(uow: UowFactory) -> Non
     assert loaded.created_at.tzinfo is UTC
     assert loaded.created_at == datetime(2026, 7, 1, 10, 30, tzinfo=UTC)
     assert due == datetime(2026, 7, 1, 10, 30, tzinfo=UTC)
-    assert due is not None and due.tzinfo is UTC
+    assert due.tzinfo is UTC
 
 
 async def test_naive_datetimes_are_refused(uow: UowFactory) -> None:
@@ -251,32 +251,34 @@ async def test_saving_a_lead_changed_by_somebody_else_raises_concurrent_update(
             await second.events.append(theirs.assign(rep.id, NOW, "by hand", None))
             await second.leads.save(theirs)
             await second.commit()
-        mine.name = "Overwritten"
-        mine.version += 1
+        mine.record_attempt(ContactOutcome.NO_ANSWER, NOW, rep.id)
         with pytest.raises(ConcurrentUpdate):
             await first.leads.save(mine)
 
     async with uow() as work:
         stored = await work.leads.get(lead.id)
     assert stored.owner_id == rep.id
-    assert stored.name == ""
+    assert stored.attempts == 0
     assert stored.version == 1
 
 
-async def test_saving_a_lead_read_in_this_transaction_bumps_its_version(uow: UowFactory) -> None:
+async def test_a_lead_read_and_saved_in_one_transaction_saves_every_time(
+    uow: UowFactory,
+) -> None:
+    rep = await add_rep(uow, 101)
     lead = await add_lead(uow, phone="+4915112345678")
 
     for name in ("first", "second"):
         async with uow() as work:
             loaded = await work.leads.get(lead.id)
             loaded.name = name
-            loaded.version += 1
+            await work.events.append(loaded.record_attempt(ContactOutcome.NO_ANSWER, NOW, rep.id))
             await work.leads.save(loaded)
             await work.commit()
 
     async with uow() as work:
         stored = await work.leads.get(lead.id)
-    assert (stored.name, stored.version) == ("second", 2)
+    assert (stored.name, stored.attempts, stored.version) == ("second", 2, 2)
 
 
 async def test_find_open_by_contact_ignores_closed_leads(uow: UowFactory) -> None:
@@ -295,11 +297,13 @@ async def test_find_open_by_contact_ignores_closed_leads(uow: UowFactory) -> Non
     async with uow() as work:
         by_email = await work.leads.find_open_by_contact(None, email)
 
-    assert by_phone is not None and by_phone.id == open_by_phone.id
+    assert by_phone is not None
+    assert by_phone.id == open_by_phone.id
     assert by_email_only_closed is None
     assert by_either is None
     assert by_nothing is None
-    assert by_email is not None and by_email.id == open_by_email.id
+    assert by_email is not None
+    assert by_email.id == open_by_email.id
 
 
 async def test_open_counts_by_owner_count_only_open_assigned_leads(uow: UowFactory) -> None:
@@ -503,7 +507,7 @@ async def test_heads_give_the_oldest_pending_row_of_each_chat(
 async def test_a_postponed_head_holds_back_its_chat_until_its_time(
     engine: AsyncEngine, uow: UowFactory, outbox: OutboxStore
 ) -> None:
-    a1, b1, b2 = await put(
+    a1, b1, _b2 = await put(
         uow,
         Notice(1, Template.TEXT, None, {"text": "a1"}),
         Notice(2, Template.TEXT, None, {"text": "b1"}),

@@ -115,6 +115,7 @@ def _status_line(lead: Lead, owner: Member | None) -> str:
 
 def _plan_lines(lead: Lead, now: datetime, tz: tzinfo) -> list[str]:
     def at(moment: datetime) -> str:
+        """Say a moment as the team reads it."""
         return moment.astimezone(tz).strftime("%a %d.%m %H:%M")
 
     if not lead.is_open:
@@ -321,7 +322,8 @@ class Renderer:
             reason = await self._unassigned_reason(uow, lead)
             history = None
             if await self._with_timeline(uow, template, row):
-                history = timeline(await uow.events.for_lead(lead.id), members, self.tz)
+                events = await uow.events.for_lead(lead.id)
+                history = timeline(events, members, self.tz, lead.message)
         text = self._say(template, row, lead, source.name if source else None, members, reason)
         if isinstance(text, Rendered):
             return text

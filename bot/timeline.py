@@ -2,6 +2,7 @@
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
 
@@ -31,7 +32,8 @@ def describe_event(event: Event, names: Mapping[int, str], tz: tzinfo) -> str:
     match event.kind:
         case EventKind.CAPTURED:
             hours = " (off hours)" if data.get("after_hours") else ""
-            return f"inquiry received by {html.escape(str(data.get('channel')))}{hours}"
+            said = f": {_quote(data['message'])}" if data.get("message") else ""
+            return f"inquiry received by {html.escape(str(data.get('channel')))}{hours}{said}"
         case EventKind.INQUIRY_REPEATED:
             return f"asked again by {data.get('channel')}: {_quote(data.get('message'))}"
         case EventKind.ASSIGNED:
@@ -102,11 +104,19 @@ def _money(amount: object) -> str:
     return f"{value:,}".replace(",", " ")
 
 
-def timeline(events: Sequence[Event], members: Sequence[Member], tz: tzinfo) -> str:
-    """Write a lead's history, oldest first; the oldest lines give way if it is too long."""
+def timeline(
+    events: Sequence[Event], members: Sequence[Member], tz: tzinfo, first_message: str = ""
+) -> str:
+    """Write a lead's history, oldest first; the oldest lines give way if it is too long.
+
+    The inquiry's own words (`first_message`, kept on the lead) are quoted on the line of
+    its capture, so a prospect's conversation reads from its first message.
+    """
     names = {member.id: member.name for member in members if member.id is not None}
     lines = []
     for event in events:
+        if event.kind is EventKind.CAPTURED and first_message:
+            event = replace(event, data={**event.data, "message": first_message})
         when = event.at.astimezone(tz).strftime("%d.%m %H:%M")
         who = f"{html.escape(names[event.actor_id])}: " if event.actor_id in names else ""
         lines.append(f"{when} · {who}{describe_event(event, names, tz)}")

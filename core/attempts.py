@@ -29,11 +29,6 @@ class Wait:
 
     duration: timedelta | None = None
 
-    @property
-    def is_morning(self) -> bool:
-        """Tell whether this wait lasts until the next business morning."""
-        return self.duration is None
-
     def __str__(self) -> str:
         if self.duration is None:
             return MORNING

@@ -202,11 +202,6 @@ class Lead:
         """Tell whether the attempts of a round are used up and the rep must choose."""
         return not self.is_reached and self.unanswered > 0 and self.retry_at is None
 
-    def is_due(self, now: datetime) -> bool:
-        """Tell whether a retry or a reminder of this open lead has come due."""
-        due = [moment for moment in (self.retry_at, self.remind_at) if moment is not None]
-        return self.is_open and any(moment <= now for moment in due)
-
     def needs_next_step(self) -> bool:
         """Tell whether the lead was reached but has nothing planned."""
         return self.is_open and self.is_reached and self.remind_at is None

@@ -656,20 +656,24 @@ class SqlPrompts:
         )
 
     async def put(self, prompt: Prompt) -> None:
-        """Store a question, replacing the one waiting in the same chat."""
-        await self.clear(prompt.chat_id)
-        self.session.add(
-            PromptRow(
-                chat_id=prompt.chat_id,
-                member_id=prompt.member_id,
-                lead_id=prompt.lead_id,
-                awaiting=prompt.awaiting.value,
-                asked_at=prompt.asked_at,
-                message_id=prompt.message_id,
-                data=prompt.data,
-            )
+        """Store a question, replacing the one waiting in the same chat, even in a race."""
+        values = {
+            "chat_id": prompt.chat_id,
+            "member_id": prompt.member_id,
+            "lead_id": prompt.lead_id,
+            "awaiting": prompt.awaiting.value,
+            "asked_at": prompt.asked_at,
+            "message_id": prompt.message_id,
+            "data": prompt.data,
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(PromptRow).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[PromptRow.chat_id],
+            set_={k: statement.excluded[k] for k in values if k != "chat_id"},
         )
-        await self.session.flush()
+        await self.session.execute(statement)
 
     async def clear(self, chat_id: int) -> None:
         """Forget the question waiting in a chat."""

@@ -307,7 +307,7 @@ async def test_reply_to_a_card_adds_a_note_and_lead_n_shows_the_whole_timeline(
     assert noted.text == f"Note added to lead #{lead_id}."
     assert "Need 20 seats" in shown.text
     history = shown.text.split("<b>History</b>")[1]
-    assert "02.12 13:00 · inquiry received by api" in history
+    assert "02.12 13:00 · inquiry received by api: “Need 20 seats”" in history
     assert "02.12 13:00 · assigned to Roman Petrov (round robin among 1 eligible)" in history
     assert "02.12 13:00 · Roman Petrov: no answer (attempt 1), next 02.12 13:15" in history
     assert "02.12 13:00 · Roman Petrov: note: “Prefers calls after 6 pm”" in history
@@ -402,6 +402,16 @@ async def test_prospect_chats_with_the_rep_through_the_bot(leadline: Leadline) -
     ]
     assert await leadline.scalar("SELECT count(*) FROM leads") == 1
     assert await leadline.scalar("SELECT channel FROM leads") == "telegram"
+    leadline.fake.send_message(leadline.rep, "/lead 1")
+    history = (await leadline.fake.wait_for_message(REP_ID, contains="History")).text
+    conversation = [line.split(" · ", 1)[1] for line in history.splitlines() if " · " in line]
+    assert conversation[-5:] == [
+        "inquiry received by telegram: “Hi! How much for 20 seats?”",
+        "assigned to Roman Petrov (round robin among 1 eligible)",
+        "prospect wrote: “Also, do you invoice?”",
+        "Roman Petrov: wrote to the prospect: “Yes, we do. 20 seats are 900 EUR.”",
+        "prospect shared a phone: +491511234567",
+    ]
     assert await leadline.column("SELECT kind FROM events ORDER BY id") == [
         "captured",
         "assigned",

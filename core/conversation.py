@@ -63,7 +63,13 @@ class Conversation(Working):
                 raise NotOnTeam("You are not on the team, so you cannot act on leads.")
             shown = await uow.cards.shown_at(chat_id, reply_to) if reply_to else None
             prompt = await self._fresh_prompt(uow, chat_id, now)
-            if shown is not None and not (prompt and prompt.lead_id == shown[0]):
+            answers_prompt = (
+                shown is not None
+                and shown[1] is not Shown.MESSAGE
+                and prompt is not None
+                and prompt.lead_id == shown[0]
+            )
+            if shown is not None and not answers_prompt:
                 lead = await self._lead_for_member(uow, shown[0], member)
                 done = await self._reply_or_note(uow, lead, member, shown[1], text, now)
             elif prompt is not None:

@@ -818,3 +818,20 @@ async def test_reminder_typed_the_day_before_clocks_go_forward_keeps_its_wall_cl
     due = store.lead(lead.id).remind_at
     assert answer == "Reminder set for Sun 29.03 10:00: Follow up."
     assert due == datetime(2026, 3, 29, 8, 0, tzinfo=UTC)  # 10:00 CEST, UTC+2
+
+
+async def test_reply_to_a_prospects_message_goes_to_them_even_while_a_question_waits(
+    services: Services, store: FakeStore, team: Team
+) -> None:
+    lead = await new_lead(
+        services, store, channel=Channel.TELEGRAM, phone=None, telegram_chat_id=4242
+    )
+    store.add_card(lead.id, team.anna.chat_id, 77, Shown.MESSAGE)
+    await tap(services, store, team.anna, lead.id, Action.REACHED)
+    await tap(services, store, team.anna, lead.id, Action.WON)
+
+    answer = await write(services, team.anna, "1500 seats is fine", reply_to=77)
+
+    assert answer == "Sent to Olga."
+    assert store.lead(lead.id).is_open
+    assert store.prompts[team.anna.chat_id].awaiting is Awaiting.AMOUNT

@@ -121,11 +121,6 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-_FAILED = {
-    Action.NO_ANSWER: ContactOutcome.NO_ANSWER,
-    Action.BUSY: ContactOutcome.BUSY,
-    Action.WRONG_NUMBER: ContactOutcome.WRONG_NUMBER,
-}
 _FAILED_WORDS = {
     ContactOutcome.NO_ANSWER: "No answer",
     ContactOutcome.BUSY: "Busy",

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from bot.app import rules_from
 from bot.callbacks import (
     MAX_BYTES,
     BadCallback,
@@ -19,6 +21,7 @@ from bot.callbacks import (
     page_button,
 )
 from bot.cards import card_text, lead_buttons
+from bot.settings import Settings, settings_error
 from core.leads import CRITERIA, Channel, Lead, LossReason, Temperature
 from core.pipeline import Pipeline
 from core.reminders import PRESETS
@@ -202,3 +205,45 @@ def test_the_card_shows_the_plan_the_questions_and_the_stage_norm() -> None:
 
 def test_the_card_calls_out_a_reached_lead_with_nothing_planned() -> None:
     assert "⚠️ No next step planned" in card_text(lead(**REACHED), None, None, NOW)
+
+
+# -- settings that shape the work ----------------------------------------------------------
+
+
+def test_the_cadence_stages_and_norms_come_from_settings() -> None:
+    settings = Settings(
+        _env_file=None,
+        attempt_cadence="10m, 1h,morning",
+        stages="new,contacted,demo,contract",
+        stage_norms="demo=5",
+        prompt_minutes=30,
+    )
+
+    rules = rules_from(settings)
+
+    assert str(rules.cadence) == "10m,1h,morning"
+    assert rules.pipeline.stages == ("new", "contacted", "demo", "contract")
+    assert dict(rules.pipeline.norms or {}) == {"demo": 5}
+    assert rules.prompt_ttl == timedelta(minutes=30)
+
+
+def test_default_norms_follow_the_stages_that_have_one() -> None:
+    rules = rules_from(Settings(_env_file=None, stages="new,contacted,demo"))
+
+    assert dict(rules.pipeline.norms or {}) == {"contacted": 3}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("attempt_cadence", "soon", "LEADLINE_ATTEMPT_CADENCE"),
+        ("stages", "contacted,new", "LEADLINE_STAGES"),
+        ("stage_norms", "meeting=3", "LEADLINE_STAGE_NORMS"),
+    ],
+)
+def test_a_bad_work_setting_is_named_in_one_line(field: str, value: str, named: str) -> None:
+    stages = {"stages": "new,demo"} if field == "stage_norms" else {}
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, **{field: value, **stages})
+
+    assert settings_error(refused.value).startswith(f"Setting {named} is invalid")

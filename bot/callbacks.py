@@ -33,7 +33,7 @@ _CODES: dict[Action, str] = {
     Action.LOSE: "x",
     Action.LOSS_REASON: "lr",
     Action.REMIND: "rm",
-    Action.REMIND_AT: "ra",
+    Action.REMIND_AT: "at",
     Action.SNOOZE: "sz",
     Action.DONE: "d",
     Action.WRITE: "wr",

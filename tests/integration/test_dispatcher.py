@@ -2,7 +2,8 @@
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +17,7 @@ from bot.dispatcher import Dispatcher, RateLimits
 from core.clock import SystemClock
 from core.notices import Notice, Template
 from storage.database import session_factories
-from storage.outbox import OutboxStore
+from storage.outbox import OutboxStore, Pending
 from storage.unit_of_work import Signals, uow_factory
 from tests.conftest import TOKEN
 from tests.fake_telegram import CallRecord, FakeTelegram
@@ -176,3 +177,35 @@ async def _eventually(read: Callable, done: Callable, within: float = 5.0) -> ob
         if done(value) or asyncio.get_running_loop().time() > deadline:
             return value
         await asyncio.sleep(0.05)
+
+
+class StaleReads(OutboxStore):
+    """Heads as an old read snapshot gives them: the first rows found, again and again."""
+
+    first: Sequence[Pending] = ()
+
+    async def heads(self, now: datetime, limit: int) -> Sequence[Pending]:
+        """Answer with the first non-empty heads ever read."""
+        fresh = await super().heads(now, limit)
+        self.first = self.first or fresh
+        return self.first
+
+
+async def test_a_row_a_stale_snapshot_still_shows_pending_is_not_sent_again(
+    fake_telegram: FakeTelegram, engine: AsyncEngine
+) -> None:
+    writer, reader = session_factories(engine)
+    async with uow_factory(writer, Signals())() as uow:
+        await uow.outbox.put(Notice(ANNA, Template.TEXT, data={"text": "once"}))
+        await uow.commit()
+    bot = Bot(TOKEN, base_url=f"{fake_telegram.base_url}/bot")
+    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), ZoneInfo("UTC"))
+    limits = RateLimits(chat_interval=0.0)
+    dispatcher = Dispatcher(StaleReads(writer, reader), bot, renderer, SystemClock(), limits)
+
+    async with bot:
+        for _ in range(3):
+            await dispatcher._round()
+            await dispatcher.drain()
+
+    assert [m.text for m in fake_telegram.messages(ANNA)] == ["once"]

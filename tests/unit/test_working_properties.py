@@ -6,7 +6,9 @@ leads, one per rep, then draws steps one at a time and runs them against the use
 the in-memory store, checking every lead after every step. Most steps are what a person
 at the card could do next (the buttons that make sense for the lead's state, the answer
 the bot asked for), so examples get deep into the pipeline; the rest are anything at all:
-foreign, stale or forged presses, text nobody asked for, days passing.
+foreign, stale or forged presses, text nobody asked for, days passing. Moving a lead is
+among the presses (a manager reassigns it, its owner hands it back); routing's own decision
+after a hand-back names no person, and is the only unsigned change a press may make.
 """
 
 import asyncio
@@ -19,6 +21,7 @@ from hypothesis import event as note_case
 from hypothesis import strategies as st
 
 from core.clock import FixedClock
+from core.distributing import HandBackReason
 from core.errors import LeadlineError
 from core.events import QUIET_KINDS, EventKind
 from core.leads import CRITERIA, LOST, WON, Channel, Inquiry, Lead, LossReason, Temperature
@@ -34,8 +37,22 @@ START = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 CARD = 900
 MANAGER, ANNA, BORIS, FORMER, STRANGER = range(5)
 REASONS = [reason.value for reason in LossReason]
+HAND_BACK_REASONS = [reason.value for reason in HandBackReason]
 
-ANY_ARGUMENT = ["", *REASONS, *CRITERIA, *PRESETS, "park", "1", "2", "3", "4", "99", "bogus"]
+ANY_ARGUMENT = [
+    "",
+    *REASONS,
+    *CRITERIA,
+    *PRESETS,
+    *HAND_BACK_REASONS,
+    "park",
+    "1",
+    "2",
+    "3",
+    "4",
+    "99",
+    "bogus",
+]
 ANY_TEXT = ["150000", "2 500,50", "0", "a lot", "tomorrow 10:00", "завтра в 10", "today 9:00"]
 ANSWERS: dict[Awaiting, list[str]] = {
     Awaiting.AMOUNT: ["150000", "2 500,50", "0", "a lot"],
@@ -55,12 +72,20 @@ ARGUMENTS: dict[Action, list[str]] = {
     Action.SNOOZE: ["", *REMIND_PRESETS],
     Action.DONE: ["", *NEXT_STEP_PRESETS],
     Action.ASSIGN: ["2", "3"],
+    Action.HAND_BACK_REASON: HAND_BACK_REASONS,
 }
 
 
 def sensible_actions(lead: Lead) -> list[Action]:
     """The buttons a card offers for the lead's state, as a rep would see them."""
-    planned = [Action.REMIND, Action.REMIND_AT, Action.LOSE, Action.LOSS_REASON]
+    planned = [
+        Action.REMIND,
+        Action.REMIND_AT,
+        Action.LOSE,
+        Action.LOSS_REASON,
+        Action.HAND_BACK_REASON,
+        Action.ASSIGN,
+    ]
     if lead.remind_at is not None:
         planned += [Action.SNOOZE, Action.DONE]
     if not lead.is_reached:
@@ -241,7 +266,13 @@ def check_only_allowed_changes(world: World, step: Press | Write, before: State)
         if not world.may_touch(step.who, was):
             assert after.leads[lead_id] == was, "a lead was changed by someone who may not"
             assert [e for e in new_events if e.lead_id == lead_id] == []
+    handed_back = {e.lead_id for e in new_events if e.kind is EventKind.HANDED_BACK}
     for event in new_events:
+        if event.actor_id is None:
+            # Routing finding the lead a new owner after a hand-back, not a person's doing.
+            assert event.kind in (EventKind.ASSIGNED, EventKind.UNASSIGNED)
+            assert event.lead_id in handed_back, "an unsigned change without a hand-back"
+            continue
         owner = before.leads[event.lead_id].owner_id
         assert event.actor_id in (world.people[MANAGER].id, owner)
 

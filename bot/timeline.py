@@ -41,6 +41,8 @@ def describe_event(event: Event, names: Mapping[int, str], tz: tzinfo) -> str:
             return f"assigned to {html.escape(owner)} ({html.escape(str(data.get('reason')))})"
         case EventKind.UNASSIGNED:
             return f"left without an owner ({html.escape(str(data.get('reason')))})"
+        case EventKind.HANDED_BACK:
+            return f"handed back: {_quote(data.get('reason'))}"
         case EventKind.ATTEMPTED:
             return _attempt(data, tz)
         case EventKind.ROUND_RESTARTED:

@@ -20,12 +20,18 @@ from bot.callbacks import (
     open_button,
     page_button,
 )
-from bot.cards import card_text, lead_buttons
+from bot.cards import card_keyboard, card_text, lead_buttons
 from bot.settings import Settings, settings_error
+from bot.timeline import describe_event
+from core.distributing import HAND_BACK_LABELS
+from core.events import Event, EventKind
 from core.leads import CRITERIA, Channel, Lead, LossReason, Temperature
+from core.notices import Template
 from core.pipeline import Pipeline
 from core.reminders import PRESETS
+from core.routing import Candidate
 from core.services import Action, View
+from core.team import Member, Role
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 BIGGEST_LEAD = 999_999_999_999
@@ -184,6 +190,82 @@ def test_each_view_offers_its_choices_and_a_way_back(view: View, first: str, las
     shown = labels(lead_buttons(lead(**REACHED), view.value, now=NOW))
 
     assert (shown[0], shown[-1]) == (first, last)
+
+
+# -- buttons by who looks: working them, and moving the lead -----------------------------
+
+MIRA = Member(8001, "Mira", Role.MANAGER, id=1)
+ROMAN = Member(8002, "Roman", id=2)
+VERA = Member(8003, "Vera", id=3)
+AT_WORK = [Candidate(VERA), Candidate(MIRA, "at capacity")]
+CONTACT = [
+    "✅ Reached",
+    "📵 No answer",
+    "📞 Busy",
+    "🚫 Wrong number",
+    "⏰ Remind",
+    "❌ Lost",
+]
+
+
+def keyboard(
+    viewer: Member | None, view: str = "", template: Template = Template.CARD, **fields: object
+) -> list[str]:
+    return labels(card_keyboard(template, view, lead(**fields), viewer, AT_WORK, NOW))
+
+
+def test_the_owner_works_the_lead_and_can_hand_it_back() -> None:
+    assert keyboard(ROMAN, owner_id=ROMAN.id) == [*CONTACT, "↩️ Hand back"]
+
+
+def test_a_manager_works_the_lead_and_can_reassign_it() -> None:
+    assert keyboard(MIRA, owner_id=ROMAN.id) == [*CONTACT, "🔀 Reassign"]
+    rated = {**REACHED, "stage": "meeting", "temperature": Temperature.HOT}
+    assert keyboard(MIRA, owner_id=ROMAN.id, **rated)[-1] == "🔀 Reassign"
+
+
+def test_another_rep_gets_no_buttons_at_all() -> None:
+    assert keyboard(VERA, owner_id=ROMAN.id) == []
+    assert keyboard(None, owner_id=ROMAN.id) == []
+
+
+def test_a_lead_nobody_took_or_answered_offers_the_reps_themselves_to_a_manager() -> None:
+    unassigned = keyboard(MIRA, template=Template.UNASSIGNED_ALERT)
+    breached = keyboard(MIRA, template=Template.FIRST_RESPONSE_BREACH, owner_id=ROMAN.id)
+
+    assert unassigned == [*CONTACT, "👤 Vera", "👤 Mira · at capacity"]
+    assert breached == unassigned
+
+
+def test_the_reassign_and_hand_back_views_show_their_choices_to_those_who_may_use_them() -> None:
+    reps = keyboard(MIRA, View.REASSIGN.value, owner_id=ROMAN.id)
+    reasons = keyboard(ROMAN, View.HAND_BACK.value, owner_id=ROMAN.id)
+
+    assert reps == ["👤 Vera", "👤 Mira · at capacity", "↩️ Back"]
+    assert reasons == [*HAND_BACK_LABELS.values(), "↩️ Back"]
+    assert keyboard(ROMAN, View.REASSIGN.value, owner_id=ROMAN.id) == [*CONTACT, "↩️ Hand back"]
+    assert keyboard(MIRA, View.HAND_BACK.value, owner_id=ROMAN.id) == [*CONTACT, "🔀 Reassign"]
+
+
+def test_a_choice_in_progress_shows_only_its_own_buttons_and_an_unknown_view_the_default() -> None:
+    assert keyboard(MIRA, View.LOSS_REASONS.value, owner_id=ROMAN.id)[-1] == "↩️ Back"
+    assert "🔀 Reassign" not in keyboard(MIRA, View.REMIND.value, owner_id=ROMAN.id)
+    assert keyboard(ROMAN, "no-such-view", owner_id=ROMAN.id) == [*CONTACT, "↩️ Hand back"]
+    assert labels(lead_buttons(lead(), View.REASSIGN.value, now=NOW)) == CONTACT
+
+
+def test_a_closed_lead_offers_nobody_anything() -> None:
+    assert keyboard(MIRA, owner_id=ROMAN.id, stage="lost") == []
+
+
+def test_the_timeline_says_who_handed_a_lead_back_and_why_and_who_got_it() -> None:
+    names = {ROMAN.id: "Roman", VERA.id: "Vera"}
+    back = Event(7, EventKind.HANDED_BACK, NOW, ROMAN.id, {"owner_id": 2, "reason": "too busy"})
+    reason = "handed back by Roman (too busy): round robin among 1 eligible"
+    given = Event(7, EventKind.ASSIGNED, NOW, None, {"owner_id": VERA.id, "reason": reason})
+
+    assert describe_event(back, names, UTC) == "handed back: “too busy”"
+    assert describe_event(given, names, UTC) == f"assigned to Vera ({reason})"
 
 
 def test_the_card_shows_the_plan_the_questions_and_the_stage_norm() -> None:

@@ -11,7 +11,7 @@ handed to their drawers.
 
 import html
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -43,6 +43,7 @@ class Rendered:
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    _: KW_ONLY
     photo: bytes | None = None
     document: bytes | None = None
     filename: str | None = None

@@ -16,16 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import charts, leads, stats, team
+from bot import charts, leads, prospects, stats, team
 from bot.cards import Renderer
 from bot.dispatcher import Dispatcher
 from bot.runtime import attach
 from bot.settings import Settings
 from bot.timerloop import TimerLoop
 from bot.webhooks import WebhookSender
+from core.attempts import Cadence
 from core.calendar import BusinessCalendar, WeeklySchedule
 from core.clock import Clock, SystemClock
 from core.notices import Template
+from core.pipeline import Pipeline
 from core.routing import RoutingPolicy
 from core.rules import Rules
 from core.services import Services
@@ -55,6 +57,9 @@ def rules_from(settings: Settings) -> Rules:
             senior_tier=settings.routing_senior_tier,
             prefer_previous_owner=settings.routing_prefer_previous_owner,
         ),
+        cadence=Cadence.parse(settings.attempt_cadence),
+        pipeline=Pipeline.parse(settings.stages, settings.stage_norms),
+        prompt_ttl=timedelta(minutes=settings.prompt_minutes),
     )
 
 
@@ -108,14 +113,20 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     application.bot_data["currency"] = settings.currency
     team.register(application)
     stats.register(application)
-    leads.register(application)  # last: it answers every button nobody else claimed
+    leads.register(application)  # after the others: it answers every button nobody claimed
+    prospects.register(application)  # last: it takes every private message nobody claimed
     application.add_error_handler(on_error)
 
     reports = stats.ReportRenderer(services, settings.currency)
     drawers = {Template.STATS: reports.stats, Template.EXPORT: reports.export}
     rules = services.rules
     renderer = Renderer(
-        uow_factory(reader, Signals()), clock, rules.calendar.tz, rules.routing, drawers
+        uow_factory(reader, Signals()),
+        clock,
+        rules.calendar.tz,
+        rules.pipeline,
+        rules.routing,
+        drawers,
     )
     dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)

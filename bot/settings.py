@@ -10,7 +10,9 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.attempts import Cadence, CadenceError
 from core.errors import InvalidProfile
+from core.pipeline import DEFAULT_STAGES, Pipeline, PipelineError
 from core.routing import Strategy
 from core.team import MAX_TIER, read_tier
 
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     routing_senior_value: Decimal | None = Field(None, gt=0)
     routing_senior_tier: int = Field(1, ge=0, le=MAX_TIER)
     routing_prefer_previous_owner: bool = True
+    attempt_cadence: str = "15m,2h,morning"
+    stages: str = ",".join(DEFAULT_STAGES)
+    stage_norms: str = ""
+    prompt_minutes: float = Field(60, gt=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     poll_timeout: int = Field(30, ge=0, le=50)
     log_level: str = "INFO"
@@ -108,6 +114,33 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r}; use a name like Europe/Berlin"
             ) from None
+        return value
+
+    @field_validator("attempt_cadence")
+    @classmethod
+    def _check_cadence(cls, value: str) -> str:
+        try:
+            return str(Cadence.parse(value))
+        except CadenceError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("stages")
+    @classmethod
+    def _check_stages(cls, value: str) -> str:
+        try:
+            return ",".join(Pipeline.parse(value).stages)
+        except PipelineError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("stage_norms")
+    @classmethod
+    def _check_pipeline(cls, value: str, info: ValidationInfo) -> str:
+        if "stages" not in info.data:
+            return value  # the stages are wrong; that error is the one to report
+        try:
+            Pipeline.parse(info.data["stages"], value)
+        except PipelineError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("telegram_api_url")

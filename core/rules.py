@@ -3,7 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from core.attempts import Cadence
 from core.calendar import BusinessCalendar, WeeklySchedule
+from core.pipeline import Pipeline
 from core.routing import RoutingPolicy
 
 
@@ -22,3 +24,6 @@ class Rules:
     nudge_share: float = 2 / 3
     routing: RoutingPolicy = field(default_factory=RoutingPolicy)
     invite_ttl: timedelta = timedelta(days=7)
+    cadence: Cadence = field(default_factory=Cadence)
+    pipeline: Pipeline = field(default_factory=Pipeline)
+    prompt_ttl: timedelta = timedelta(hours=1)

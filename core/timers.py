@@ -12,9 +12,13 @@ class TimerKind(StrEnum):
     FIRST_RESPONSE_NUDGE = "first_response_nudge"
     FIRST_RESPONSE_BREACH = "first_response_breach"
     OFFER_UNASSIGNED = "offer_unassigned"
+    ATTEMPT_RETRY = "attempt_retry"
+    REMINDER = "reminder"
 
 
 FIRST_RESPONSE_TIMERS = (TimerKind.FIRST_RESPONSE_NUDGE, TimerKind.FIRST_RESPONSE_BREACH)
+# Every timer that belongs to working one open lead; a closed lead keeps none of them.
+WORK_TIMERS = (*FIRST_RESPONSE_TIMERS, TimerKind.ATTEMPT_RETRY, TimerKind.REMINDER)
 
 
 @dataclass

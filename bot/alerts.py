@@ -1,4 +1,4 @@
-"""Rendering the time rules' messages: overdue and stall alerts, reminders, queues, digests.
+"""Rendering the time rules' messages: overdue and stall alerts, reminders, the digest.
 
 An overdue or stall alert to managers carries the lead's card and three kinds of button:
 one per rep the lead may go to (`bot.cards.reassign_keyboard`), "Take it myself" and
@@ -6,8 +6,8 @@ one per rep the lead may go to (`bot.cards.reassign_keyboard`), "Take it myself"
 """
 
 import html
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton
@@ -16,7 +16,6 @@ from bot.callbacks import encode
 from core.calendar import BusinessCalendar
 from core.leads import Lead
 from core.notices import Template
-from core.routines import CAME_IN_CLOSED
 from core.services import Action
 from core.team import Member
 
@@ -71,32 +70,6 @@ def escalation_row(lead: Lead, owner: Member | None) -> list[InlineKeyboardButto
     if owner is not None and owner.active:
         row.append(_button(f"🔔 Remind {owner.name}", Action.REMIND_OWNER, lead))
     return row
-
-
-def _local(moment: datetime, tz: tzinfo, now: datetime) -> str:
-    local = moment.astimezone(tz)
-    days = (now.astimezone(tz).date() - local.date()).days
-    day = {0: "today", 1: "yesterday"}.get(days, local.strftime("%a %d %b"))
-    return f"{day} {local:%H:%M}"
-
-
-def queue_text(entries: Sequence[tuple[Lead, str]], tz: tzinfo, now: datetime) -> str:
-    """Write a rep's queue at an opening: what came in while closed, then what still waits."""
-    if not entries:
-        return "☀️ <b>Good morning!</b> Nothing is waiting for a first call."
-    lines = [f"☀️ <b>Good morning! {len(entries)} leads wait for a first call</b>"]
-    closed = [lead for lead, why in entries if why == CAME_IN_CLOSED]
-    waiting = [lead for lead, why in entries if why != CAME_IN_CLOSED]
-    for title, leads in (("Came in while we were closed:", closed), ("Still waiting:", waiting)):
-        if leads:
-            lines.append(f"\n{title}")
-            lines += [_queue_line(lead, tz, now) for lead in leads]
-    return "\n".join(lines)
-
-
-def _queue_line(lead: Lead, tz: tzinfo, now: datetime) -> str:
-    name = html.escape(lead.name or lead.phone or lead.email or "prospect")
-    return f"• #{lead.id} {name}, {_local(lead.created_at, tz, now)}"
 
 
 def digest_text(data: Mapping[str, Any]) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import charts, leads, stats, team
+from bot import charts, leads, prospects, stats, team
 from bot.cards import Renderer
 from bot.clockfile import FileClock
 from bot.dispatcher import Dispatcher
@@ -26,10 +26,11 @@ from bot.runtime import attach
 from bot.settings import Settings
 from bot.timerloop import TimerLoop
 from bot.webhooks import WebhookSender
+from core.attempts import Cadence
 from core.calendar import BusinessCalendar, WeeklySchedule
 from core.clock import Clock, SystemClock
-from core.norms import parse_stall_norms
 from core.notices import Template
+from core.pipeline import Pipeline
 from core.replies import Replies
 from core.routing import RoutingPolicy
 from core.rules import Rules
@@ -77,9 +78,12 @@ def rules_from(settings: Settings) -> Rules:
         ),
         auto_reassign=timedelta(minutes=auto_reassign) if auto_reassign else None,
         managers_chat_id=settings.managers_chat_id,
-        stall_norms=parse_stall_norms(settings.stall_days),
         replies=Replies(settings.language, settings.after_hours_reply, settings.acknowledgment),
         digest_at=settings.digest_at,
+        stall_alerts=settings.stall_alerts,
+        cadence=Cadence.parse(settings.attempt_cadence),
+        pipeline=Pipeline.parse(settings.stages, settings.stage_norms),
+        prompt_ttl=timedelta(minutes=settings.prompt_minutes),
     )
 
 
@@ -139,7 +143,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     application.bot_data["currency"] = settings.currency
     team.register(application)
     stats.register(application)
-    leads.register(application)  # last: it answers every button nobody else claimed
+    leads.register(application)  # after the others: it answers every button nobody claimed
+    prospects.register(application)  # last: it takes every private message nobody claimed
     application.add_error_handler(on_error)
 
     reports = stats.ReportRenderer(services, settings.currency)

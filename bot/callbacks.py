@@ -1,9 +1,10 @@
 """The callback-data codec: what a button says, in Telegram's 64 bytes.
 
 A lead button reads `l:<action>:<lead>:<version>[:<argument>]`, for example
-`l:r:42:3` (reached, lead 42, drawn at version 3). A team button (the `/team` pages)
-reads `t:<action>:<member>[:<argument>]`, for example `t:c:7:10` (capacity of member 7
-set to 10). The data only says what was
+`l:r:42:3` (reached, lead 42, drawn at version 3) or `l:lr:42:3:competitor`. A queue
+button reads `q:<page>` (turn to a page of `/my`) or `o:<lead>` (open a lead with its
+timeline). A team button (the `/team` pages) reads `t:<action>:<member>[:<argument>]`,
+for example `t:c:7:10` (capacity of member 7 set to 10). The data only says what was
 pressed; who may press it is decided on the server, since callback data can be forged.
 """
 
@@ -14,15 +15,30 @@ from enum import StrEnum
 from core.services import Action
 
 MAX_BYTES = 64
+MAX_ARGUMENT = 24
 
 _CODES: dict[Action, str] = {
     Action.REACHED: "r",
     Action.NO_ANSWER: "n",
+    Action.BUSY: "bu",
+    Action.WRONG_NUMBER: "wn",
+    Action.ONE_MORE_ROUND: "mr",
     Action.HOT: "h",
     Action.WARM: "w",
     Action.COLD: "c",
+    Action.PARK: "pk",
+    Action.RATE: "rt",
+    Action.CRITERION: "q",
+    Action.FORWARD: "f",
+    Action.BACKWARD: "bk",
+    Action.WON: "wo",
     Action.LOSE: "x",
     Action.LOSS_REASON: "lr",
+    Action.REMIND: "rm",
+    Action.REMIND_AT: "at",
+    Action.SNOOZE: "sz",
+    Action.DONE: "d",
+    Action.WRITE: "wr",
     Action.BACK: "b",
     Action.ASSIGN: "a",
     Action.REASSIGN: "ra",
@@ -35,8 +51,11 @@ _CODES: dict[Action, str] = {
 _ACTIONS = {code: action for action, code in _CODES.items()}
 
 LEAD_PATTERN = re.compile(
-    r"^l:(?P<code>[a-z]{1,2}):(?P<lead>\d{1,12}):(?P<version>\d{1,9})(?::(?P<arg>[\w-]{1,24}))?$"
+    r"^l:(?P<code>[a-z]{1,2}):(?P<lead>\d{1,12}):(?P<version>\d{1,9})"
+    rf"(?::(?P<arg>[a-z0-9_-]{{1,{MAX_ARGUMENT}}}))?$"
 )
+PAGE_PATTERN = re.compile(r"^q:(?P<page>\d{1,4})$")
+OPEN_PATTERN = re.compile(r"^o:(?P<lead>\d{1,12})$")
 
 
 class BadCallback(ValueError):
@@ -56,8 +75,10 @@ class LeadButton:
 def encode(action: Action, lead_id: int, version: int, argument: str = "") -> str:
     """Pack a lead button into callback data."""
     data = f"l:{_CODES[action]}:{lead_id}:{version}" + (f":{argument}" if argument else "")
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError(f"Callback data {data!r} is over Telegram's {MAX_BYTES} bytes.")
+    if len(data.encode()) > MAX_BYTES or not LEAD_PATTERN.match(data):
+        raise ValueError(
+            f"Callback data {data!r} cannot be drawn within Telegram's {MAX_BYTES} bytes."
+        )
     return data
 
 
@@ -122,3 +143,29 @@ def decode_team(data: str) -> TeamButton:
     except ValueError:
         raise BadCallback(f"Unknown button data {data!r}.") from None
     return TeamButton(action, int(match["member"]), match["arg"] or "")
+
+
+def page_button(page: int) -> str:
+    """Pack a press that turns the queue to a page."""
+    return f"q:{page}"
+
+
+def open_button(lead_id: int) -> str:
+    """Pack a press that opens a lead with its timeline."""
+    return f"o:{lead_id}"
+
+
+def decode_page(data: str) -> int:
+    """Unpack a page press."""
+    match = PAGE_PATTERN.match(data or "")
+    if match is None:
+        raise BadCallback(f"Unknown button data {data!r}.")
+    return int(match["page"])
+
+
+def decode_open(data: str) -> int:
+    """Unpack an open-lead press."""
+    match = OPEN_PATTERN.match(data or "")
+    if match is None:
+        raise BadCallback(f"Unknown button data {data!r}.")
+    return int(match["lead"])

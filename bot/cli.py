@@ -173,7 +173,7 @@ def parser() -> argparse.ArgumentParser:
     source_commands = source.add_subparsers(dest="source_command", required=True)
     add = source_commands.add_parser("add", help="create a source and print its token")
     add.add_argument("name")
-    add.add_argument("--channel", choices=["api", "form", "phone"], default="api")
+    add.add_argument("--channel", choices=["api", "form", "phone", "telegram"], default="api")
     add.add_argument(
         "--norm", type=float, help="its own first-response norm in minutes (business time)"
     )

@@ -94,6 +94,10 @@ class Dispatcher:
         self.limits = limits or RateLimits()
         self._wake = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        # The last row of each chat this process sent or gave up on. Heads are read in a
+        # read-only transaction, whose snapshot may predate a send that finished while it
+        # was read; such a row must not go out twice.
+        self._settled: dict[int, int] = {}
 
     def wake(self) -> None:
         """Look at the outbox now instead of at the next scheduled look."""
@@ -130,7 +134,7 @@ class Dispatcher:
         rows = await self.store.heads(self.clock.now(), limit=200)
         wait = IDLE_WAIT
         for row in rows:
-            if row.chat_id in self._in_flight:
+            if row.chat_id in self._in_flight or row.id <= self._settled.get(row.chat_id, 0):
                 continue
             now = time.monotonic()
             pause = max(self.limits.chat_wait(row.chat_id, now), self.limits.global_wait(now))
@@ -164,6 +168,7 @@ class Dispatcher:
         except Forbidden as exc:
             logger.warning("Outbox row %s to chat %s refused: %s", row.id, row.chat_id, exc)
             await self.store.fail(row, str(exc))
+            self._settle(row)
         except InvalidToken:
             logger.error("Telegram rejected the bot token; outbox row %s stays queued", row.id)
             await self._back_off(row, "invalid token")
@@ -177,6 +182,7 @@ class Dispatcher:
         rendered = await self.renderer.render(row)
         if rendered is None:
             await self.store.fail(row, "nothing to render: the lead no longer exists")
+            self._settle(row)
             return
         if rendered.photo is not None or rendered.document is not None:
             message_id = await self._send_file(row, rendered)
@@ -195,8 +201,12 @@ class Dispatcher:
             )
             message_id = message.message_id
         await self.store.sent(row, message_id, self.clock.now(), rendered.version)
+        self._settle(row)
         if row.template == "lead_alert":
             logger.info("Lead %s alerted in chat %s", row.lead_id, row.chat_id)
+
+    def _settle(self, row: Pending) -> None:
+        self._settled[row.chat_id] = max(row.id, self._settled.get(row.chat_id, 0))
 
     async def _send_file(self, row: Pending, rendered: Rendered) -> int:
         """Upload a chart as a photo or a file as a document, the text as its caption."""
@@ -222,9 +232,11 @@ class Dispatcher:
     async def _bad_request(self, row: Pending, exc: BadRequest) -> None:
         if "not modified" in exc.message.lower():
             await self.store.sent(row, row.edit_message_id, self.clock.now())
+            self._settle(row)
             return
         logger.warning("Outbox row %s to chat %s rejected: %s", row.id, row.chat_id, exc.message)
         await self.store.fail(row, exc.message)
+        self._settle(row)
 
     async def _back_off(self, row: Pending, error: str) -> None:
         delay = min(MAX_BACKOFF, 2.0 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)

@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.attempts import Cadence, CadenceError
 from core.calendar import ScheduleError, WeeklySchedule
 from core.errors import InvalidProfile
-from core.norms import parse_stall_norms
+from core.pipeline import DEFAULT_STAGES, Pipeline, PipelineError
 from core.replies import check_template
 from core.routing import Strategy
 from core.team import MAX_TIER, read_tier
@@ -45,16 +46,20 @@ class Settings(BaseSettings):
     auto_reassign_minutes: float | None = Field(None, gt=0)
     untaken_limit: int = Field(3, ge=0)
     managers_chat_id: int | None = None
-    stall_days: str = "new=1; contacted=3; qualified=7; meeting=7; proposal=14"
     language: Literal["en", "ru"] = "en"
     after_hours_reply: str | None = None
     acknowledgment: str = ""
     digest_at: time | None = time(9, 0)
+    stall_alerts: bool = True
     clock_file: Path | None = None
     routing_strategy: Strategy = Strategy.ROUND_ROBIN
     routing_senior_value: Decimal | None = Field(None, gt=0)
     routing_senior_tier: int = Field(1, ge=0, le=MAX_TIER)
     routing_prefer_previous_owner: bool = True
+    attempt_cadence: str = "15m,2h,morning"
+    stages: str = ",".join(DEFAULT_STAGES)
+    stage_norms: str = ""
+    prompt_minutes: float = Field(60, gt=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     poll_timeout: int = Field(30, ge=0, le=50)
     log_level: str = "INFO"
@@ -192,16 +197,37 @@ class Settings(BaseSettings):
                 days[day] = _checked_hours(hours.strip())
         return days
 
-    @field_validator("stall_days")
-    @classmethod
-    def _check_stall_days(cls, value: str) -> str:
-        parse_stall_norms(value)
-        return value
-
     @field_validator("after_hours_reply", "acknowledgment")
     @classmethod
     def _check_reply(cls, value: str | None) -> str | None:
         return value if value is None else check_template(value)
+
+    @field_validator("attempt_cadence")
+    @classmethod
+    def _check_cadence(cls, value: str) -> str:
+        try:
+            return str(Cadence.parse(value))
+        except CadenceError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("stages")
+    @classmethod
+    def _check_stages(cls, value: str) -> str:
+        try:
+            return ",".join(Pipeline.parse(value).stages)
+        except PipelineError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("stage_norms")
+    @classmethod
+    def _check_pipeline(cls, value: str, info: ValidationInfo) -> str:
+        if "stages" not in info.data:
+            return value  # the stages are wrong; that error is the one to report
+        try:
+            Pipeline.parse(info.data["stages"], value)
+        except PipelineError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("telegram_api_url")
     @classmethod

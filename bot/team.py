@@ -4,6 +4,7 @@ Handlers are thin: they decode the update, call a use case with the presser's Te
 id (the use case decides whether that person may do it) and draw the answer with
 `bot/roster.py`. The `/team` pages are edited in place as the manager taps; what a
 change means for others (alerts to reps, notes to managers) goes through the outbox.
+Anyone not on the team who presses Start is welcomed as a prospect (`bot/prospects.py`).
 """
 
 import logging
@@ -23,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import prospects
 from bot.callbacks import TEAM_PATTERN, BadCallback, TeamAction, TeamButton, decode_team
 from bot.roster import (
     LEAVE_CHOICES,
@@ -44,11 +46,6 @@ from core.team import read_capacity, read_list, read_tier
 
 logger = logging.getLogger(__name__)
 
-STRANGER_REPLY = (
-    "Hello! This bot is the work tool of a sales team, so there is nothing to see here. "
-    "If you were invited to the team, open the invite link you were given."
-)
-
 
 def _display_name(update: Update) -> tuple[int, str, str | None]:
     user = update.effective_user
@@ -56,13 +53,13 @@ def _display_name(update: Update) -> tuple[int, str, str | None]:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet a member, let an invited user join, and tell a stranger there is nothing here."""
+    """Greet a member, let an invited user join, and welcome anyone else as a prospect."""
     services = services_of(context)
     telegram_id, name, username = _display_name(update)
     code = context.args[0] if context.args else ""
 
     member = await services.greet(telegram_id, name, username)
-    if member is None and code:
+    if member is None and code and await services.is_invite_code(code):
         try:
             member = await services.join(code, telegram_id, name, username)
         except InviteNotFound as exc:
@@ -74,7 +71,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     if member is None:
-        await update.effective_message.reply_text(STRANGER_REPLY)
+        await prospects.welcome(update, context, code)
         return
     role = "manager" if member.is_manager else "rep"
     await update.effective_message.reply_text(

@@ -9,21 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from core.errors import (
-    InvalidInquiry,
-)
+from core.errors import InvalidInquiry
 from core.events import Event, EventKind
-from core.leads import (
-    Inquiry,
-    Lead,
-)
+from core.leads import Channel, Inquiry, Lead
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
 from core.replies import auto_reply
 from core.responding import Responding
 from core.sources import Source, hash_token, new_token
 from core.stalls import first_stall_check
-from core.usecase import managers
 
 logger = logging.getLogger(__name__)
 
@@ -68,23 +62,31 @@ class Capturing(Responding):
             raise InvalidInquiry("phone", "A lead needs a phone, an e-mail or a chat to reply to.")
 
         async with self.uow() as uow:
-            earlier = await self._earlier_request(uow, inquiry, idempotency_key)
-            if earlier is not None:
-                return Captured(earlier.id, Outcome.DUPLICATE, earlier.owner_id)
-
-            now = self.clock.now()
-            open_lead = await uow.leads.find_open_by_contact(inquiry.phone, inquiry.email)
-            if open_lead is not None:
-                result = await self._merge(uow, open_lead, inquiry, now)
-            else:
-                result = await self._open_lead(uow, inquiry, now)
-            if idempotency_key and inquiry.source_id is not None:
-                await uow.idempotency.remember(
-                    inquiry.source_id, idempotency_key, result.lead_id, now
-                )
-            await uow.commit()
+            result = await self._take(uow, inquiry, idempotency_key)
+            if result.outcome is not Outcome.DUPLICATE:
+                await uow.commit()
 
         logger.info("Lead %s accepted (%s)", result.lead_id, result.outcome.value)
+        return result
+
+    async def _take(
+        self, uow: UnitOfWork, inquiry: Inquiry, idempotency_key: str | None = None
+    ) -> Captured:
+        """Do the work of `capture` inside a unit of work the caller commits."""
+        earlier = await self._earlier_request(uow, inquiry, idempotency_key)
+        if earlier is not None:
+            return Captured(earlier.id, Outcome.DUPLICATE, earlier.owner_id)
+
+        now = self.clock.now()
+        open_lead = await uow.leads.find_open_by_contact(
+            inquiry.phone, inquiry.email, inquiry.telegram_chat_id
+        )
+        if open_lead is not None:
+            result = await self._merge(uow, open_lead, inquiry, now)
+        else:
+            result = await self._open_lead(uow, inquiry, now)
+        if idempotency_key and inquiry.source_id is not None:
+            await uow.idempotency.remember(inquiry.source_id, idempotency_key, result.lead_id, now)
         return result
 
     async def _earlier_request(
@@ -103,11 +105,25 @@ class Capturing(Responding):
     async def _merge(
         self, uow: UnitOfWork, lead: Lead, inquiry: Inquiry, now: datetime
     ) -> Captured:
+        if _is_chat_message(lead, inquiry):
+            return await self._relay_prospect_message(uow, lead, inquiry.message, now)
         await uow.events.append(lead.merge_inquiry(inquiry, now))
         await uow.leads.save(lead)
         for chat_id in await self._owner_or_manager_chats(uow, lead):
             await uow.outbox.put(
                 Notice(chat_id, Template.INQUIRY_REPEATED, lead.id, {"message": inquiry.message})
+            )
+        await self._redraw_cards(uow, lead)
+        return Captured(lead.id, Outcome.MERGED, lead.owner_id, lead.after_hours)
+
+    async def _relay_prospect_message(
+        self, uow: UnitOfWork, lead: Lead, text: str, now: datetime
+    ) -> Captured:
+        """Add what a prospect wrote in Telegram to the lead and pass it to its owner."""
+        await uow.events.append(lead.prospect_wrote(text, now))
+        for chat_id in await self._owner_or_manager_chats(uow, lead):
+            await uow.outbox.put(
+                Notice(chat_id, Template.PROSPECT_MESSAGE, lead.id, {"text": text})
             )
         return Captured(lead.id, Outcome.MERGED, lead.owner_id, lead.after_hours)
 
@@ -127,7 +143,9 @@ class Capturing(Responding):
                 },
             )
         )
-        previous_owner = await uow.leads.last_owner_of_contact(lead.phone, lead.email)
+        previous_owner = await uow.leads.last_owner_of_contact(
+            lead.phone, lead.email, lead.telegram_chat_id
+        )
         router = await self._router(uow, now)
         await self._route(uow, router, lead, now, previous_owner=previous_owner)
         await self._keep_router(uow, router)
@@ -156,13 +174,6 @@ class Capturing(Responding):
         data = {"text": text, "after_hours": lead.after_hours}
         await uow.events.append(Event(lead.id, EventKind.AUTO_REPLIED, now, data=data))
         return text
-
-    async def _owner_or_manager_chats(self, uow: UnitOfWork, lead: Lead) -> list[int]:
-        if lead.owner_id is not None:
-            owner = await uow.members.get(lead.owner_id)
-            if owner is not None and owner.active:
-                return [owner.chat_id]
-        return [m.chat_id for m in managers(await uow.members.all())]
 
     # sources -------------------------------------------------------------------------
 
@@ -210,3 +221,12 @@ class Capturing(Responding):
         """Check that the database answers."""
         async with self.uow() as uow:
             await uow.ping()
+
+
+def _is_chat_message(lead: Lead, inquiry: Inquiry) -> bool:
+    """Tell whether an inquiry is the next message of a prospect chatting with the bot."""
+    return (
+        inquiry.channel is Channel.TELEGRAM
+        and inquiry.telegram_chat_id is not None
+        and inquiry.telegram_chat_id == lead.telegram_chat_id
+    )

@@ -165,11 +165,6 @@ class Distributing(UseCases):
             await uow.outbox.put(Notice(manager.chat_id, Template.UNASSIGNED_ALERT, lead.id))
         logger.info("Lead %s left unassigned: %s", lead.id, reason)
 
-    async def _redraw_cards(self, uow: UnitOfWork, lead: Lead) -> None:
-        """Redraw every card of a lead that is already in somebody's chat."""
-        for chat_id, message_id in await uow.cards.for_lead(lead.id):
-            await uow.outbox.put(Notice(chat_id, Template.CARD, lead.id, {}, message_id))
-
     async def _handed_back_by(self, uow: UnitOfWork, lead_id: int) -> frozenset[int]:
         events = await uow.events.for_lead(lead_id)
         return frozenset(
@@ -239,7 +234,9 @@ class Distributing(UseCases):
         refused = await self._handed_back_by(uow, lead.id)
         previous = None
         if self.rules.routing.prefer_previous_owner:
-            previous = await uow.leads.last_owner_of_contact(lead.phone, lead.email)
+            previous = await uow.leads.last_owner_of_contact(
+                lead.phone, lead.email, lead.telegram_chat_id
+            )
         moved = await self._route(
             uow,
             router,

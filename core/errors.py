@@ -11,6 +11,8 @@
     │   └── NotAManager
     ├── InvalidInquiry          (names the field that is wrong)
     ├── InvalidProfile          (a member's setting a manager typed is not valid)
+    ├── InvalidAnswer           (a typed answer the bot asked for cannot be read)
+    ├── NothingAwaited          (a member wrote text the bot did not ask for)
     ├── StaleAction             (the lead moved on since the button was drawn)
     └── ConcurrentUpdate        (another transaction changed the lead first)
 
@@ -74,6 +76,14 @@ class InvalidProfile(LeadlineError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class InvalidAnswer(LeadlineError):
+    """A member's answer to the bot's question cannot be read; the bot asks again."""
+
+
+class NothingAwaited(LeadlineError):
+    """A member wrote text while the bot was waiting for none; the message says what text does."""
 
 
 class StaleAction(LeadlineError):

@@ -51,9 +51,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from core.calendar import BusinessCalendar
 from core.events import Event, EventKind
-from core.leads import CLOSED_STAGES, CONTACTED, DEFAULT_STAGES, LOST, WON
+from core.pipeline import CLOSED_STAGES, CONTACTED, DEFAULT_STAGES, LOST, WON
 
-PIPELINE: tuple[str, ...] = tuple(stage for stage in DEFAULT_STAGES if stage != LOST)
+# The default pipeline's open stages, then won (`core.pipeline` lists open stages only).
+PIPELINE: tuple[str, ...] = (*DEFAULT_STAGES, WON)
 # The kinds of event `summarise` reads; the others never change a figure.
 METRIC_KINDS = frozenset(
     {

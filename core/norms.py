@@ -4,13 +4,13 @@ The first-response norm is business time (`core.calendar`): it runs from the lea
 arrival, or from the next opening when the lead comes in while the team is closed. A
 source may set its own norm (a missed call may need a callback within five minutes).
 
-Stall norms are days without activity, per stage. Activity is anything a person on the
-team did to the lead, and its arrival or (re)assignment; a manager's reminder is not. A
-lead past its norm is flagged at that moment, or at the next opening if the team is
-closed then, so nobody is alerted at night. Days are calendar days, not business days.
+Stall norms are the pipeline's stage norms (`core.pipeline`, LEADLINE_STAGE_NORMS), read
+as days without activity. Activity is anything a person on the team did to the lead, and
+its arrival or (re)assignment; a manager's reminder is not. A lead past its norm is
+flagged at that moment, or at the next opening if the team is closed then, so nobody is
+alerted at night. Days are calendar days, not business days.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -18,25 +18,8 @@ from core.calendar import BusinessCalendar
 from core.events import Event, EventKind
 from core.sources import Source
 
-_NORM = re.compile(r"^\s*([\w-]+)\s*[=:]\s*(\d+(?:\.\d+)?)\s*$")
 _SYSTEM_ACTIVITY = frozenset({EventKind.CAPTURED, EventKind.ASSIGNED})
 _NOT_ACTIVITY = frozenset({EventKind.OWNER_REMINDED})
-
-
-def parse_stall_norms(text: str) -> dict[str, timedelta]:
-    """Read stall norms such as ``new=1; contacted=3; proposal=14`` (days per stage)."""
-    norms: dict[str, timedelta] = {}
-    for part in re.split(r"[;,\n]", text):
-        if not part.strip():
-            continue
-        match = _NORM.match(part)
-        if match is None:
-            raise ValueError(f'"{part.strip()}" is not a stage norm; write it as stage=days')
-        days = float(match[2])
-        if days <= 0:
-            raise ValueError(f'the norm of stage "{match[1]}" must be more than zero days')
-        norms[match[1].lower()] = timedelta(days=days)
-    return norms
 
 
 def first_response_norm(default: timedelta, source: Source | None) -> timedelta:

@@ -26,6 +26,11 @@ class Template(StrEnum):
     TEXT = "text"
     STATS = "stats"
     EXPORT = "export"
+    ATTEMPT_DUE = "attempt_due"
+    REMINDER = "reminder"
+    TIMELINE = "timeline"
+    QUEUE = "queue"
+    PROSPECT_MESSAGE = "prospect_message"
 
 
 @dataclass
@@ -38,3 +43,29 @@ class Notice:
     data: dict[str, Any] = field(default_factory=dict)
     edit_message_id: int | None = None
     id: int | None = None
+
+
+class Shown(StrEnum):
+    """What a message the bot sent shows of a lead, so a reply to it can be understood."""
+
+    CARD = "card"
+    TIMELINE = "timeline"
+    MESSAGE = "message"
+
+
+# Messages remembered once sent: cards (redrawn on every change), the card with its
+# timeline, and what a prospect wrote (a reply to it goes back to the prospect).
+SHOWN_AS: dict[Template, Shown] = {
+    Template.LEAD_ALERT: Shown.CARD,
+    Template.CARD: Shown.CARD,
+    Template.UNASSIGNED_ALERT: Shown.CARD,
+    Template.FIRST_RESPONSE_NUDGE: Shown.CARD,
+    Template.FIRST_RESPONSE_BREACH: Shown.CARD,
+    Template.OWNER_REMINDER: Shown.CARD,
+    Template.STALL_ALERT: Shown.CARD,
+    Template.ATTEMPT_DUE: Shown.CARD,
+    Template.REMINDER: Shown.CARD,
+    Template.TIMELINE: Shown.TIMELINE,
+    Template.PROSPECT_MESSAGE: Shown.MESSAGE,
+    Template.INQUIRY_REPEATED: Shown.MESSAGE,
+}

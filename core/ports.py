@@ -12,7 +12,8 @@ from typing import Any, Protocol, Self
 from core.events import Event, EventKind
 from core.leads import Lead
 from core.metrics import LeadSummary, SpendEntry
-from core.notices import Notice
+from core.notices import Notice, Shown
+from core.prompts import Prompt
 from core.sources import Source
 from core.team import Invite, Member
 from core.timers import Timer, TimerKind
@@ -33,15 +34,19 @@ class LeadRepository(Protocol):
         """Write back a changed lead; raise ConcurrentUpdate if it changed meanwhile."""
         ...
 
-    async def find_open_by_contact(self, phone: str | None, email: str | None) -> Lead | None:
-        """Find the open lead of a contact, by phone or e-mail."""
+    async def find_open_by_contact(
+        self, phone: str | None, email: str | None, telegram_chat_id: int | None = None
+    ) -> Lead | None:
+        """Find the open lead of a contact, by phone, e-mail or the Telegram chat it uses."""
         ...
 
     async def find_by_external_id(self, source_id: int, external_id: str) -> Lead | None:
         """Find the lead a source already sent under its own id."""
         ...
 
-    async def last_owner_of_contact(self, phone: str | None, email: str | None) -> int | None:
+    async def last_owner_of_contact(
+        self, phone: str | None, email: str | None, telegram_chat_id: int | None = None
+    ) -> int | None:
         """Name the owner of the contact's most recent earlier lead."""
         ...
 
@@ -84,6 +89,10 @@ class LeadRepository(Protocol):
 
     async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
         """Load a rep's open leads, oldest first, for change."""
+        ...
+
+    async def open_of_owner_to_read(self, owner_id: int) -> Sequence[Lead]:
+        """List a rep's open leads, oldest first, without locking them (their queue)."""
         ...
 
     async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
@@ -213,11 +222,31 @@ class CardRepository(Protocol):
     """The messages in Telegram that show a lead's card."""
 
     async def for_lead(self, lead_id: int) -> Sequence[tuple[int, int]]:
-        """List (chat_id, message_id) of every card of a lead."""
+        """List (chat_id, message_id) of every card of a lead, timelines included."""
         ...
 
     async def lead_of(self, chat_id: int, message_id: int) -> int | None:
         """Tell which lead a message shows."""
+        ...
+
+    async def shown_at(self, chat_id: int, message_id: int) -> tuple[int, Shown] | None:
+        """Tell which lead a message shows, and as what."""
+        ...
+
+
+class PromptRepository(Protocol):
+    """Questions the bot asked a member and waits to have answered, one per chat."""
+
+    async def get(self, chat_id: int) -> Prompt | None:
+        """Load the question waiting in a chat."""
+        ...
+
+    async def put(self, prompt: Prompt) -> None:
+        """Store a question, replacing any earlier one in the same chat."""
+        ...
+
+    async def clear(self, chat_id: int) -> None:
+        """Forget the question waiting in a chat, if any."""
         ...
 
 
@@ -300,6 +329,7 @@ class UnitOfWork(Protocol):
     state: KeyValue
     spend: SpendRepository
     summaries: SummaryRepository
+    prompts: PromptRepository
 
     async def __aenter__(self) -> Self: ...
 

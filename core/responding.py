@@ -76,7 +76,7 @@ class Responding(Distributing):
             await self._arm_first_response(uow, lead, now)
 
     async def _settle_first_response(
-        self, uow: UnitOfWork, lead: Lead, now: datetime, how: str
+        self, uow: UnitOfWork, lead: Lead, now: datetime, how: str, actor: int | None = None
     ) -> None:
         """Stop the clocks once a lead got its first attempt or closed; clear a breach."""
         moot = FIRST_RESPONSE_TIMERS if lead.is_open else (*FIRST_RESPONSE_TIMERS, _STALL)
@@ -93,6 +93,7 @@ class Responding(Distributing):
                 lead.id,
                 EventKind.FIRST_RESPONSE_CLEARED,
                 now,
+                actor,
                 data={"by": how, "business_seconds_after_breach": _seconds(late)},
             )
         )
@@ -104,9 +105,14 @@ class Responding(Distributing):
             await uow.members.save(member)
             logger.info("Member %s acted again; routing counts on them", member.id)
 
+    def _owner_acted(self, lead: Lead, member: Member, now: datetime) -> None:
+        """Count any step the owner takes on the lead as taking it."""
+        if lead.owner_id == member.id and lead.taken_at is None:
+            lead.taken_at = now
+
     # the buttons of an alert -------------------------------------------------------------
 
-    async def _take(self, uow: UnitOfWork, lead: Lead, member: Member, now: datetime) -> str:
+    async def _take_lead(self, uow: UnitOfWork, lead: Lead, member: Member, now: datetime) -> str:
         """The owner taps "Taking it": record how long the alert waited."""
         if lead.owner_id != member.id:
             raise NotLeadOwner(

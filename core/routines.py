@@ -7,14 +7,13 @@ one after that moment, so a long downtime gives one queue and one digest, not a 
 
 Openings are those of the team's calendar and of every rep's own shift. At each, leads
 still waiting for an owner are offered again (`offer_unassigned`), and then the reps
-whose working time begins get their queue: the leads that came in while they were
-closed first, oldest first, then the rest still waiting for a first attempt.
+whose working time begins get their queue (`core.queue`): the leads that came in while
+they were closed first, oldest first, then due retries and reminders, then the rest.
 """
 
 import logging
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from core.calendar import BusinessCalendar
@@ -31,29 +30,12 @@ from core.usecase import manager_chats
 
 logger = logging.getLogger(__name__)
 
-CAME_IN_CLOSED = "closed"
-WAITING = "waiting"
 
-
-@dataclass(frozen=True)
-class QueueItem:
-    """One line of a rep's queue: a lead and why it is there."""
-
-    lead_id: int
-    why: str
-
-
-def opening_queue(leads: Sequence[Lead], calendar: BusinessCalendar) -> list[QueueItem]:
-    """Order a rep's untouched leads: those that came in while closed first, oldest first."""
-    waiting = sorted(
-        (lead for lead in leads if lead.is_open and lead.first_attempt_at is None),
-        key=lambda lead: (lead.created_at, lead.id or 0),
-    )
+def came_in_closed(leads: Sequence[Lead], calendar: BusinessCalendar) -> list[int]:
+    """List the untouched leads that arrived while a calendar was closed, oldest first."""
+    waiting = (lead for lead in leads if lead.is_open and lead.first_attempt_at is None)
     closed = [lead for lead in waiting if not calendar.is_open(lead.created_at)]
-    rest = [lead for lead in waiting if calendar.is_open(lead.created_at)]
-    return [QueueItem(lead.id, CAME_IN_CLOSED) for lead in closed if lead.id is not None] + [
-        QueueItem(lead.id, WAITING) for lead in rest if lead.id is not None
-    ]
+    return [lead.id for lead in sorted(closed, key=lambda x: (x.created_at, x.id)) if lead.id]
 
 
 def next_digest(after: datetime, at: time, tz: tzinfo) -> datetime:
@@ -134,11 +116,11 @@ class Routines(Distributing):
     async def _send_queue(
         self, uow: UnitOfWork, rep: Member, calendar: BusinessCalendar, opened: datetime
     ) -> None:
-        queue = opening_queue(await uow.leads.open_of_owner(rep.id), calendar)
-        items = [[item.lead_id, item.why] for item in queue]
-        data = {"opened_at": opened.isoformat(), "items": items}
+        leads = await uow.leads.open_of_owner(rep.id)
+        first = came_in_closed(leads, calendar)
+        data = {"member_id": rep.id, "opened_at": opened.isoformat(), "first": first}
         await uow.outbox.put(Notice(rep.chat_id, Template.MORNING_QUEUE, None, data))
-        logger.info("Queue of %d leads sent to member %s at opening", len(items), rep.id)
+        logger.info("Queue of %d leads sent to member %s at opening", len(leads), rep.id)
 
     # the daily digest --------------------------------------------------------------------
 

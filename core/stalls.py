@@ -30,8 +30,8 @@ RECHECK = timedelta(days=1)
 
 
 def first_stall_check(rules: Rules, lead: Lead) -> Timer | None:
-    """Give the stall check a new lead starts with; None when no stage has a norm."""
-    if not rules.stall_norms:
+    """Give the stall check a new lead starts with; None when stalls are not watched."""
+    if not rules.stall_alerts or not rules.stall_norms:
         return None
     due = stall_due(rules.calendar, lead.stage, lead.created_at, rules.stall_norms)
     return Timer(TimerKind.STALL_CHECK, due or lead.created_at + RECHECK, lead.id)
@@ -48,18 +48,18 @@ async def open_stall(uow: UnitOfWork, lead_id: int) -> Event | None:
     return stalled
 
 
-async def clear_stall(uow: UnitOfWork, lead: Lead, now: datetime) -> None:
+async def clear_stall(uow: UnitOfWork, lead: Lead, now: datetime, actor: int) -> None:
     """Record that somebody worked a stalled lead, so its stall is over."""
     stalled = await open_stall(uow, lead.id)
     if stalled is not None:
-        await _append_cleared(uow, lead, stalled, now, now)
+        await _append_cleared(uow, lead, now, now, actor)
 
 
 async def _append_cleared(
-    uow: UnitOfWork, lead: Lead, stalled: Event, activity_at: datetime, now: datetime
+    uow: UnitOfWork, lead: Lead, activity_at: datetime, now: datetime, actor: int | None = None
 ) -> None:
     data = {"stage": lead.stage, "activity_at": activity_at.isoformat()}
-    await uow.events.append(Event(lead.id, EventKind.STALL_CLEARED, now, data=data))
+    await uow.events.append(Event(lead.id, EventKind.STALL_CLEARED, now, actor, data))
     logger.info("Lead %s is moving again after its stall", lead.id)
 
 
@@ -73,7 +73,7 @@ class Stalls(UseCases):
         quiet_since = last_activity(await uow.events.for_lead(lead.id)) or lead.created_at
         stalled = await open_stall(uow, lead.id)
         if stalled is not None and quiet_since > stalled.at:
-            await _append_cleared(uow, lead, stalled, quiet_since, now)
+            await _append_cleared(uow, lead, quiet_since, now)
             stalled = None
 
         norms = self.rules.stall_norms

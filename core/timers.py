@@ -20,12 +20,21 @@ class TimerKind(StrEnum):
     OPENING = "opening"
     DIGEST = "digest"
     OFFER_UNASSIGNED = "offer_unassigned"
+    ATTEMPT_RETRY = "attempt_retry"
+    REMINDER = "reminder"
 
 
 FIRST_RESPONSE_TIMERS = (
     TimerKind.FIRST_RESPONSE_NUDGE,
     TimerKind.FIRST_RESPONSE_BREACH,
     TimerKind.FIRST_RESPONSE_REASSIGN,
+)
+# Every timer that belongs to working one open lead; a closed lead keeps none of them.
+WORK_TIMERS = (
+    *FIRST_RESPONSE_TIMERS,
+    TimerKind.ATTEMPT_RETRY,
+    TimerKind.REMINDER,
+    TimerKind.STALL_CHECK,
 )
 TEAM_TIMERS = (TimerKind.OPENING, TimerKind.DIGEST)
 

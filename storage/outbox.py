@@ -14,19 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.notices import SHOWN_AS, Shown, Template
 from storage.tables import CardRow, LeadRow, OutboxRow
-
-CARD_TEMPLATES = frozenset(
-    {
-        "lead_alert",
-        "card",
-        "unassigned_alert",
-        "first_response_nudge",
-        "first_response_breach",
-        "owner_reminder",
-        "stall_alert",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -85,12 +74,13 @@ class OutboxStore:
     async def sent(
         self, row: Pending, message_id: int | None, now: datetime, drawn_at: int | None = None
     ) -> None:
-        """Mark a row sent and, for a new card, remember which message shows the lead.
+        """Mark a row sent and, for a new card or message about a lead, remember it.
 
-        `drawn_at` is the lead's version the card was drawn for. A change that commits
-        between the drawing and this moment cannot have redrawn the card, since it was not
-        known yet; so the lead's row is locked (the change holds that lock until it
-        commits) and, if its version moved on, a redraw of the new card is queued.
+        `drawn_at` is the lead's version a new card (or timeline) was drawn for. A change
+        that commits between the drawing and this moment cannot have redrawn the card,
+        since it was not known yet; so the lead's row is locked (the change holds that
+        lock until it commits) and, if its version moved on, a redraw of the new card is
+        queued.
         """
         async with self._sessions() as session:
             await session.execute(
@@ -98,16 +88,22 @@ class OutboxStore:
                 .where(OutboxRow.id == row.id)
                 .values(status="sent", sent_at=now, message_id=message_id, error=None)
             )
-            if _is_new_card(row) and message_id is not None:
+            shown = _shown(row)
+            if shown is not None and message_id is not None:
                 session.add(
                     CardRow(
                         lead_id=row.lead_id,
                         chat_id=row.chat_id,
                         message_id=message_id,
                         created_at=now,
+                        shown=shown,
                     )
                 )
-                if drawn_at is not None and await _version(session, row.lead_id) != drawn_at:
+                if (
+                    drawn_at is not None
+                    and shown != Shown.MESSAGE.value
+                    and await _version(session, row.lead_id) != drawn_at
+                ):
                     session.add(_redraw(row, message_id, now))
             await session.commit()
 
@@ -147,10 +143,15 @@ def _redraw(row: Pending, message_id: int, now: datetime) -> OutboxRow:
     )
 
 
-def _is_new_card(row: Pending) -> bool:
-    return (
-        row.lead_id is not None and row.edit_message_id is None and row.template in CARD_TEMPLATES
-    )
+def _shown(row: Pending) -> str | None:
+    """Tell what a newly sent message shows of its lead, if it is one to remember."""
+    if row.lead_id is None or row.edit_message_id is not None:
+        return None
+    try:
+        shown = SHOWN_AS.get(Template(row.template))
+    except ValueError:
+        return None
+    return shown.value if shown else None
 
 
 def _pending(row: OutboxRow) -> Pending:

@@ -27,7 +27,8 @@ from core.errors import ConcurrentUpdate
 from core.events import Event, EventKind
 from core.leads import CLOSED_STAGES, Channel, Lead, LossReason, Temperature
 from core.metrics import SpendEntry
-from core.notices import Notice
+from core.notices import Notice, Shown
+from core.prompts import Awaiting, Prompt
 from core.sources import Source
 from core.team import Invite, Member, Role
 from core.timers import Timer, TimerKind
@@ -39,6 +40,7 @@ from storage.tables import (
     LeadRow,
     MemberRow,
     OutboxRow,
+    PromptRow,
     SourceRow,
     SpendRow,
     StateRow,
@@ -79,6 +81,11 @@ _LEAD_FIELDS = [
     "loss_note",
     "closed_at",
     "after_hours",
+    "unanswered",
+    "retry_at",
+    "remind_at",
+    "next_step",
+    "stage_changed_at",
     "version",
 ]
 
@@ -94,6 +101,7 @@ def lead_from_row(row: LeadRow) -> Lead:
         won_amount=from_cents(row.won_cents),
         temperature=Temperature(row.temperature) if row.temperature else None,
         loss_reason=LossReason(row.loss_reason) if row.loss_reason else None,
+        criteria=frozenset(row.criteria or ()),
         **values,
     )
 
@@ -106,6 +114,7 @@ def lead_columns(lead: Lead) -> dict[str, Any]:
     values["won_cents"] = to_cents(lead.won_amount)
     values["temperature"] = lead.temperature.value if lead.temperature else None
     values["loss_reason"] = lead.loss_reason.value if lead.loss_reason else None
+    values["criteria"] = sorted(lead.criteria)
     return values
 
 
@@ -137,12 +146,16 @@ def _open() -> sa.ColumnElement[bool]:
     return LeadRow.stage.not_in(sorted(CLOSED_STAGES))
 
 
-def _same_contact(phone: str | None, email: str | None) -> sa.ColumnElement[bool] | None:
+def _same_contact(
+    phone: str | None, email: str | None, chat_id: int | None = None
+) -> sa.ColumnElement[bool] | None:
     clauses = []
     if phone:
         clauses.append(LeadRow.phone == phone)
     if email:
         clauses.append(LeadRow.email == email)
+    if chat_id:
+        clauses.append(LeadRow.telegram_chat_id == chat_id)
     return sa.or_(*clauses) if clauses else None
 
 
@@ -190,12 +203,14 @@ class SqlLeads:
             raise ConcurrentUpdate(f"Lead #{lead.id} was changed by somebody else; try again.")
         self._versions[lead.id] = lead.version
 
-    async def find_open_by_contact(self, phone: str | None, email: str | None) -> Lead | None:
-        """Find the most recent open lead of a contact."""
-        same = _same_contact(phone, email)
+    async def find_open_by_contact(
+        self, phone: str | None, email: str | None, telegram_chat_id: int | None = None
+    ) -> Lead | None:
+        """Find the most recent open lead of a contact, by phone, e-mail or Telegram chat."""
+        same = _same_contact(phone, email, telegram_chat_id)
         if same is None:
             return None
-        contacts = {"phone": phone, "email": email}
+        contacts = {"phone": phone, "email": email, "telegram": telegram_chat_id}
         await _lock(self.session, *(f"contact:{k}:{v}" for k, v in contacts.items() if v))
         query = sa.select(LeadRow).where(same, _open()).order_by(LeadRow.id.desc()).limit(1)
         return self._track((await self.session.execute(query.with_for_update())).scalar())
@@ -208,9 +223,11 @@ class SqlLeads:
         )
         return self._track((await self.session.execute(query)).scalar())
 
-    async def last_owner_of_contact(self, phone: str | None, email: str | None) -> int | None:
+    async def last_owner_of_contact(
+        self, phone: str | None, email: str | None, telegram_chat_id: int | None = None
+    ) -> int | None:
         """Name the owner of the contact's most recent lead that had one."""
-        same = _same_contact(phone, email)
+        same = _same_contact(phone, email, telegram_chat_id)
         if same is None:
             return None
         query = (
@@ -307,6 +324,16 @@ class SqlLeads:
     async def open_of_owner(self, owner_id: int) -> Sequence[Lead]:
         """Load a rep's open leads, oldest first, locking them."""
         return await self._locked(LeadRow.owner_id == owner_id)
+
+    async def open_of_owner_to_read(self, owner_id: int) -> Sequence[Lead]:
+        """List a rep's open leads, oldest first, without locking them."""
+        query = (
+            sa.select(LeadRow)
+            .where(LeadRow.owner_id == owner_id, _open())
+            .order_by(LeadRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [lead_from_row(row) for row in (await self.session.execute(query)).scalars()]
 
     async def assigned_since(self, moment: datetime) -> Sequence[Lead]:
         """List the leads given to their current owner at or after a moment."""
@@ -740,9 +767,21 @@ class SqlCards:
         self.session = session
 
     async def for_lead(self, lead_id: int) -> Sequence[tuple[int, int]]:
-        """List (chat_id, message_id) of every card of a lead."""
-        query = sa.select(CardRow.chat_id, CardRow.message_id).where(CardRow.lead_id == lead_id)
+        """List (chat_id, message_id) of every card of a lead, timelines included."""
+        query = (
+            sa.select(CardRow.chat_id, CardRow.message_id)
+            .where(CardRow.lead_id == lead_id, CardRow.shown != Shown.MESSAGE.value)
+            .order_by(CardRow.id)
+        )
         return [(chat, message) for chat, message in await self.session.execute(query)]
+
+    async def shown_at(self, chat_id: int, message_id: int) -> tuple[int, Shown] | None:
+        """Tell which lead a message shows, and as what."""
+        query = sa.select(CardRow.lead_id, CardRow.shown).where(
+            CardRow.chat_id == chat_id, CardRow.message_id == message_id
+        )
+        row = (await self.session.execute(query)).first()
+        return (row.lead_id, Shown(row.shown)) if row else None
 
     async def lead_of(self, chat_id: int, message_id: int) -> int | None:
         """Tell which lead a message shows."""
@@ -839,3 +878,53 @@ class SqlState:
             index_elements=[StateRow.key], set_={"value": statement.excluded.value}
         )
         await self.session.execute(statement)
+
+
+class SqlPrompts:
+    """Questions waiting for a member's answer, one per chat."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, chat_id: int) -> Prompt | None:
+        """Load the question waiting in a chat."""
+        row = await self.session.get(PromptRow, chat_id, populate_existing=True)
+        if row is None:
+            return None
+        return Prompt(
+            chat_id=row.chat_id,
+            member_id=row.member_id,
+            lead_id=row.lead_id,
+            awaiting=Awaiting(row.awaiting),
+            asked_at=row.asked_at,
+            message_id=row.message_id,
+            data=dict(row.data or {}),
+        )
+
+    async def put(self, prompt: Prompt) -> None:
+        """Store a question, replacing the one waiting in the same chat, even in a race."""
+        values = {
+            "chat_id": prompt.chat_id,
+            "member_id": prompt.member_id,
+            "lead_id": prompt.lead_id,
+            "awaiting": prompt.awaiting.value,
+            "asked_at": prompt.asked_at,
+            "message_id": prompt.message_id,
+            "data": prompt.data,
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(PromptRow).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[PromptRow.chat_id],
+            set_={k: statement.excluded[k] for k in values if k != "chat_id"},
+        )
+        await self.session.execute(statement)
+
+    async def clear(self, chat_id: int) -> None:
+        """Forget the question waiting in a chat."""
+        await self.session.execute(
+            sa.delete(PromptRow)
+            .where(PromptRow.chat_id == chat_id)
+            .execution_options(synchronize_session=False)
+        )

@@ -124,6 +124,12 @@ class LeadRow(Base):
     won_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     closed_at: Mapped[datetime | None]
     after_hours: Mapped[bool] = mapped_column(default=False)
+    criteria: Mapped[list[str]] = mapped_column(default=list)
+    unanswered: Mapped[int] = mapped_column(default=0)
+    retry_at: Mapped[datetime | None]
+    remind_at: Mapped[datetime | None]
+    next_step: Mapped[str | None] = mapped_column(sa.Text)
+    stage_changed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=0)
 
 
@@ -189,6 +195,21 @@ class CardRow(Base):
     chat_id: Mapped[int] = mapped_column(sa.BigInteger)
     message_id: Mapped[int] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime]
+    shown: Mapped[str] = mapped_column(sa.String(20), default="card", server_default="card")
+
+
+class PromptRow(Base):
+    """A question the bot asked in a member's chat and waits to have answered."""
+
+    __tablename__ = "prompts"
+
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id"))
+    awaiting: Mapped[str] = mapped_column(sa.String(20))
+    asked_at: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class InviteRow(Base):

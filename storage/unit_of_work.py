@@ -72,6 +72,7 @@ class SqlUnitOfWork:
         self.state = repos.SqlState(self.session)
         self.spend = repos.SqlSpend(self.session)
         self.summaries = SqlSummaries(self.session)
+        self.prompts = repos.SqlPrompts(self.session)
         return self
 
     async def __aexit__(

@@ -19,6 +19,7 @@ from tests.fake_telegram import FakeTelegram, RecordedMessage
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ROMAN, OLGA = 7001, 7002
+PROSPECT = 9101
 
 
 class Clock:
@@ -115,7 +116,7 @@ async def test_nudge_then_overdue_alert_then_a_managers_tap_reassigns(
     ]
 
 
-async def test_lead_at_night_is_told_when_we_open_and_stands_first_in_the_morning_queue(
+async def test_prospects_at_night_are_told_when_we_open_and_stand_first_in_the_morning_queue(
     fake_telegram: FakeTelegram, leadline: Leadline, clock: Clock
 ) -> None:
     clock.set(datetime(2026, 12, 2, 11, 0, tzinfo=BERLIN))
@@ -123,25 +124,30 @@ async def test_lead_at_night_is_told_when_we_open_and_stands_first_in_the_mornin
     await leadline.start()
     await join(fake_telegram, ROMAN, "Roman")
     day_lead = (await post_lead(leadline, token, name="Day Lead")).json()["id"]
-    clock.set(datetime(2026, 12, 2, 22, 40, tzinfo=BERLIN))
+    clock.set(datetime(2026, 12, 2, 22, 20, tzinfo=BERLIN))
 
+    petr = fake_telegram.user(PROSPECT, "Petr")
+    fake_telegram.send_message(petr, "Hello, how much for 20 seats?")
+    reply = await fake_telegram.wait_for_message(PROSPECT, timeout=5)
+    clock.set(datetime(2026, 12, 2, 22, 40, tzinfo=BERLIN))
     night = await post_lead(leadline, token, name="Night Owl", phone="+4915199999999")
     clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=BERLIN))
     queue = await fake_telegram.wait_for_message(ROMAN, contains="Good morning", timeout=5)
     await leadline.stop()
 
-    assert night.status_code == 201
-    assert night.json()["reply"] == (
+    told = (
         "Thank you, we have received your request. We are closed now; "
         "a manager will contact you tomorrow at 09:00."
     )
+    assert reply.text == told
+    assert fake_telegram.messages(PROSPECT) == [reply]
+    assert night.status_code == 201
+    assert night.json()["reply"] == told
+    petr_lead = leadline.query("SELECT id FROM leads WHERE telegram_chat_id = ?", PROSPECT)[0][0]
     lines = queue.text.splitlines()
-    night_line = next(i for i, line in enumerate(lines) if "Night Owl" in line)
-    day_line = next(i for i, line in enumerate(lines) if "Day Lead" in line)
-    assert lines[night_line - 1] == "Came in while we were closed:"
-    assert night_line < day_line
-    assert f"#{night.json()['id']} Night Owl, yesterday 22:40" in queue.text
-    assert f"#{day_lead} Day Lead" in queue.text
+    assert lines[2].startswith(f"1. 🆕 <b>#{petr_lead}</b> Petr — new, came in off hours")
+    assert lines[3].startswith(f"2. 🆕 <b>#{night.json()['id']}</b> Night Owl")
+    assert lines[4].startswith(f"3. 🆕 <b>#{day_lead}</b> Day Lead")
 
 
 async def test_after_a_restart_an_hour_later_each_overdue_alert_comes_exactly_once(

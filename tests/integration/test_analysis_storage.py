@@ -27,7 +27,7 @@ from core.metrics import METRIC_KINDS, summarise
 from core.reporting import ImportRow
 from core.rules import Rules
 from core.services import Action, Services, Tap
-from core.team import Member
+from core.team import Member, Role
 from storage.database import session_factories
 from storage.summaries import backfill
 from storage.tables import LeadSummaryRow, WebhookRow
@@ -114,6 +114,64 @@ async def test_kept_summaries_equal_the_summaries_of_the_events(
     assert (won.no_answer, won.reached, won.reached_after_no_answer) == (True, True, True)
     assert won.first_response_at == datetime(2026, 12, 2, 10, 7, tzinfo=UTC)
     assert stored[1].owner_id is None
+
+
+async def test_kept_summaries_follow_working_a_lead_and_moving_it_between_reps(
+    services: Services, clock: FixedClock
+) -> None:
+    roman = await hire(services)
+    async with services.uow() as uow:
+        await uow.members.add(Member(REP_TELEGRAM + 1, "Vera"))
+        await uow.members.add(Member(REP_TELEGRAM + 2, "Mira", Role.MANAGER))
+        await uow.commit()
+
+    async def press(who: int, lead_id: int, action: Action, argument: str = "") -> None:
+        async with services.uow() as uow:
+            version = (await uow.leads.get(lead_id)).version
+        await services.tap(Tap(who, lead_id, action, version, who, 1, argument))
+        clock.advance(timedelta(minutes=5))
+
+    won = (await services.capture(Inquiry(Channel.API, name="A", phone="+4915100000001"))).lead_id
+    lost = (await services.capture(Inquiry(Channel.API, name="B", phone="+4915100000002"))).lead_id
+    moved = (
+        await services.capture(Inquiry(Channel.API, name="C", phone="+4915100000003"))
+    ).lead_id
+    chat = (await services.prospect_wrote(4242, "Dana", "Hello, a quote please")).lead_id
+    await services.prospect_wrote(4242, "Dana", "For ten windows")
+    owner = {}
+    async with services.uow() as uow:
+        for lead_id in (won, lost, moved, chat):
+            member = await uow.members.get((await uow.leads.get(lead_id)).owner_id)
+            owner[lead_id] = member.telegram_id
+    for action, argument in [
+        (Action.NO_ANSWER, ""),
+        (Action.REACHED, ""),
+        (Action.CRITERION, "budget"),
+        (Action.HOT, ""),
+        (Action.FORWARD, ""),
+        (Action.BACKWARD, ""),
+        (Action.FORWARD, ""),
+        (Action.REMIND_AT, "tm"),
+        (Action.WON, ""),
+    ]:
+        await press(owner[won], won, action, argument)
+    await services.member_wrote(owner[won], owner[won], "1 500.50")
+    await press(owner[lost], lost, Action.WRONG_NUMBER)
+    await press(owner[lost], lost, Action.LOSS_REASON, "unreachable")
+    await press(owner[moved], moved, Action.REACHED)
+    await press(owner[moved], moved, Action.HAND_BACK_REASON, "busy")
+    await press(REP_TELEGRAM + 2, moved, Action.ASSIGN, str(roman.id))
+    await press(owner[chat], chat, Action.REACHED)
+    await press(owner[chat], chat, Action.WARM, "nw")
+
+    stored, replayed = await stored_and_replayed(services)
+
+    assert stored == replayed
+    by_id = {summary.lead_id: summary for summary in stored}
+    assert (by_id[won].outcome, by_id[won].amount) == ("won", Decimal("1500.50"))
+    assert (by_id[lost].outcome, by_id[lost].loss_reason) == ("lost", "unreachable")
+    assert by_id[moved].owner_id == roman.id
+    assert by_id[chat].outcome is None
 
 
 async def test_backfill_rebuilds_the_same_summaries_from_the_events(

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from bot.app import Runtime, build, run
 from bot.leads import FORGED
+from bot.prospects import GREETING
 from bot.settings import Settings
-from bot.team import STRANGER_REPLY
 from core.clock import ShiftedClock
 from core.leads import Channel, Inquiry
 from core.team import Member
@@ -92,7 +92,7 @@ async def bot(fake_telegram: FakeTelegram, database_url: str) -> AsyncIterator[B
     await runtime.engine.dispose()
 
 
-async def test_alert_shows_the_card_with_the_owners_buttons(bot: Bot) -> None:
+async def test_alert_shows_the_card_with_the_contact_buttons_and_hand_back(bot: Bot) -> None:
     lead_id = await bot.lead(message="Need a quote", email="anna@example.com")
 
     alert = await bot.fake.wait_for_message(REP_ID, contains=f"Lead #{lead_id}")
@@ -106,6 +106,9 @@ async def test_alert_shows_the_card_with_the_owners_buttons(bot: Bot) -> None:
         "🙋 Taking it",
         "✅ Reached",
         "📵 No answer",
+        "📞 Busy",
+        "🚫 Wrong number",
+        "⏰ Remind",
         "❌ Lost",
         "↩️ Hand back",
     ]
@@ -165,7 +168,8 @@ async def test_reached_then_hot_edits_the_card_and_records_events(bot: Bot) -> N
     await bot.fake.wait_for_edit(alert)
 
     assert reached == "Reached: now rate the lead."
-    assert rating_buttons == ["🔥 Hot", "🌤 Warm", "❄️ Cold", "❌ Lost", "↩️ Hand back"]
+    assert rating_buttons[:3] == ["🔥 Hot", "🌤 Warm", "❄️ Cold"]
+    assert rating_buttons[-3:] == ["⏰ Remind", "❌ Lost", "↩️ Hand back"]
     assert hot == "Marked hot."
     assert "stage: qualified" in alert.current_text
     assert await bot.scalar("SELECT temperature FROM leads") == "hot"
@@ -178,7 +182,7 @@ async def test_no_answer_logs_an_attempt_and_keeps_the_contact_buttons(bot: Bot)
     toast = await bot.tap(bot.rep, alert, "📵 No answer")
     await bot.fake.wait_for_edit(alert)
 
-    assert toast == "Attempt logged."
+    assert toast.startswith("No answer: next attempt ")
     assert "attempts: 1" in alert.current_text
     assert [label for label, _ in alert.buttons][:2] == ["✅ Reached", "📵 No answer"]
     assert await bot.scalar("SELECT data FROM events WHERE kind = 'attempted'") is not None
@@ -204,12 +208,18 @@ async def test_lost_asks_for_a_reason_and_closes_the_lead_with_it(bot: Bot) -> N
     )
 
 
-async def test_stranger_gets_a_polite_reply_and_nothing_else(bot: Bot) -> None:
-    bot.fake.send_message(bot.stranger, "/start")
+async def test_stranger_who_presses_start_is_greeted_as_a_prospect_and_sees_no_lead(
+    bot: Bot,
+) -> None:
+    await bot.lead()
+    await bot.fake.wait_for_message(REP_ID, contains="New lead")
 
+    bot.fake.send_message(bot.stranger, "/start")
     reply = await bot.fake.wait_for_message(STRANGER_ID)
 
-    assert reply.text == STRANGER_REPLY
+    assert reply.text == GREETING
+    assert bot.fake.messages(STRANGER_ID) == [reply]
+    assert await bot.scalar("SELECT count(*) FROM leads") == 1
 
 
 async def test_invite_link_makes_its_user_a_rep_once(bot: Bot) -> None:

@@ -194,18 +194,16 @@ async def test_rep_taps_taking_it_and_the_button_goes(start_bot: Callable[..., A
     bot = await start_bot()
     await bot.lead()
     alert = await bot.fake.wait_for_message(REP_ID, contains="New lead")
+    buttons_before = alert.buttons
     bot.move(timedelta(minutes=2))
 
     toast = await bot.tap(bot.rep, alert, "🙋 Taking it")
     await bot.fake.wait_for_edit(alert)
 
     assert toast == "It is yours: now call or write."
-    assert [label for label, _ in alert.buttons] == [
-        "✅ Reached",
-        "📵 No answer",
-        "❌ Lost",
-        "↩️ Hand back",
-    ]
+    assert "🙋 Taking it" in [label for label, _ in buttons_before]
+    assert "🙋 Taking it" not in [label for label, _ in alert.buttons]
+    assert "✅ Reached" in [label for label, _ in alert.buttons]
     assert await bot.scalar("SELECT data FROM events WHERE kind = 'taken'") is not None
 
 
@@ -221,10 +219,11 @@ async def test_each_rep_gets_their_queue_at_the_opening_with_night_leads_first(
     bot.set_time(datetime(2026, 12, 3, 9, 0, tzinfo=BERLIN))
     queue = await bot.fake.wait_for_message(REP_ID, contains="Good morning")
 
-    text_ = queue.text
-    assert text_.index(f"#{night} Night Lead") < text_.index("Still waiting:")
-    assert text_.index("Still waiting:") < text_.index(f"#{day} Day Lead")
-    assert "Came in while we were closed:" in text_
+    lines = queue.text.splitlines()
+    assert lines[0] == "☀️ <b>Good morning! Your queue</b> · 2 open"
+    assert lines[2].startswith(f"1. 🆕 <b>#{night}</b> Night Lead — new, came in off hours")
+    assert lines[3].startswith(f"2. 🆕 <b>#{day}</b> Day Lead — new")
+    assert [label for label, _ in queue.buttons] == [f"#{night} Night Lead", f"#{day} Day Lead"]
 
 
 async def test_managers_get_the_daily_digest_at_its_time(start_bot: Callable[..., Any]) -> None:

@@ -2,21 +2,23 @@
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.cards import Renderer
+from bot.cards import Rendered, Renderer
 from bot.dispatcher import Dispatcher, RateLimits
 from core.clock import SystemClock
+from core.leads import Channel, Lead
 from core.notices import Notice, Template
 from core.rules import Rules
 from storage.database import session_factories
-from storage.outbox import OutboxStore
+from storage.outbox import OutboxStore, Pending
 from storage.unit_of_work import Signals, uow_factory
 from tests.conftest import TOKEN
 from tests.fake_telegram import CallRecord, FakeTelegram
@@ -176,3 +178,78 @@ async def _eventually(read: Callable, done: Callable, within: float = 5.0) -> ob
         if done(value) or asyncio.get_running_loop().time() > deadline:
             return value
         await asyncio.sleep(0.05)
+
+
+class StaleReads(OutboxStore):
+    """Heads as an old read snapshot gives them: the first rows found, again and again."""
+
+    first: Sequence[Pending] = ()
+
+    async def heads(self, now: datetime, limit: int) -> Sequence[Pending]:
+        """Answer with the first non-empty heads ever read."""
+        fresh = await super().heads(now, limit)
+        self.first = self.first or fresh
+        return self.first
+
+
+async def test_a_row_a_stale_snapshot_still_shows_pending_is_not_sent_again(
+    fake_telegram: FakeTelegram, engine: AsyncEngine
+) -> None:
+    writer, reader = session_factories(engine)
+    async with uow_factory(writer, Signals())() as uow:
+        await uow.outbox.put(Notice(ANNA, Template.TEXT, data={"text": "once"}))
+        await uow.commit()
+    bot = Bot(TOKEN, base_url=f"{fake_telegram.base_url}/bot")
+    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), Rules())
+    limits = RateLimits(chat_interval=0.0)
+    dispatcher = Dispatcher(StaleReads(writer, reader), bot, renderer, SystemClock(), limits)
+
+    async with bot:
+        for _ in range(3):
+            await dispatcher._round()
+            await dispatcher.drain()
+
+    assert [m.text for m in fake_telegram.messages(ANNA)] == ["once"]
+
+
+class ChangedWhileDrawing(Renderer):
+    """Draws a card, then lets a change of its lead commit before the card is recorded."""
+
+    def __init__(self, engine: AsyncEngine, reader: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(uow_factory(reader, Signals()), SystemClock(), Rules())
+        self.engine = engine
+        self.changes = 0
+
+    async def render(self, row: Pending) -> Rendered | None:
+        rendered = await super().render(row)
+        if row.template == "lead_alert" and not self.changes:
+            self.changes += 1
+            async with self.engine.begin() as connection:
+                await connection.execute(text("UPDATE leads SET version = version + 1"))
+        return rendered
+
+
+async def test_a_new_card_outdated_before_it_is_recorded_is_redrawn_once_and_sent_once(
+    fake_telegram: FakeTelegram, engine: AsyncEngine
+) -> None:
+    writer, reader = session_factories(engine)
+    uow = uow_factory(writer, Signals())
+    async with uow() as work:
+        lead = await work.leads.add(Lead(Channel.API, datetime.now(UTC), name="Olga"))
+        await work.outbox.put(Notice(ANNA, Template.LEAD_ALERT, lead.id))
+        await work.commit()
+    bot = Bot(TOKEN, base_url=f"{fake_telegram.base_url}/bot")
+    renderer = ChangedWhileDrawing(engine, reader)
+    limits = RateLimits(chat_interval=0.0)
+    dispatcher = Dispatcher(OutboxStore(writer, reader), bot, renderer, SystemClock(), limits)
+
+    async with bot:
+        for _ in range(4):
+            await dispatcher._round()
+            await dispatcher.drain()
+
+    [card] = fake_telegram.messages(ANNA)
+    assert len(card.edits) == 1
+    async with engine.connect() as connection:
+        rows = await connection.execute(text("SELECT template, status FROM outbox ORDER BY id"))
+        assert list(rows) == [("lead_alert", "sent"), ("card", "sent")]

@@ -106,7 +106,7 @@ async def test_migrating_twice_is_harmless_and_keeps_the_data(
 
     await upgrade_async(database_url)
 
-    # Branches in flight each add a head until the migrations are made one line again.
+    # Each feature branch adds its own head on top of the initial schema; all are applied.
     heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
     async with engine.connect() as connection:
         versions = await connection.execute(sa.text("SELECT version_num FROM alembic_version"))

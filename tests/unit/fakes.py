@@ -29,7 +29,8 @@ from core.errors import ConcurrentUpdate
 from core.events import Event, EventKind
 from core.leads import Lead
 from core.metrics import LeadSummary, SpendEntry, summarise
-from core.notices import Notice
+from core.notices import Notice, Shown
+from core.prompts import Prompt
 from core.sources import Source
 from core.team import Invite, Member
 from core.timers import Timer, TimerKind
@@ -65,6 +66,8 @@ class State:
     timers: dict[int, StoredTimer] = field(default_factory=dict)
     outbox: dict[int, Notice] = field(default_factory=dict)
     cards: dict[tuple[int, int], int] = field(default_factory=dict)
+    shown: dict[tuple[int, int], Shown] = field(default_factory=dict)
+    prompts: dict[int, Prompt] = field(default_factory=dict)
     invites: dict[str, Invite] = field(default_factory=dict)
     idempotency: dict[tuple[int, str], int] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
@@ -105,9 +108,13 @@ class FakeStore:
         self.committed.members[member.id] = member
         return _copy(member)
 
-    def add_card(self, lead_id: int, chat_id: int, message_id: int) -> None:
-        """Record that a Telegram message shows the card of a lead."""
+    def add_card(
+        self, lead_id: int, chat_id: int, message_id: int, shown: Shown = Shown.CARD
+    ) -> None:
+        """Record that a Telegram message shows the card of a lead (or its timeline, or a
+        prospect's message)."""
         self.committed.cards[(chat_id, message_id)] = lead_id
+        self.committed.shown[(chat_id, message_id)] = shown
 
     def arm(self, timer: Timer) -> Timer:
         """Add a pending timer and return it with its id."""
@@ -200,6 +207,11 @@ class FakeStore:
         """Return the committed key-value state."""
         return _copy(self.committed.state)
 
+    @property
+    def prompts(self) -> dict[int, Prompt]:
+        """Return the questions waiting for an answer, by chat."""
+        return _copy(self.committed.prompts)
+
 
 class FakeUnitOfWork:
     """One transaction on a `FakeStore`: rolled back unless committed."""
@@ -218,6 +230,7 @@ class FakeUnitOfWork:
         self.state = FakeKeyValue(self)
         self.spend = FakeSpend(self)
         self.summaries = FakeSummaries(self)
+        self.prompts = FakePrompts(self)
         self._working: State | None = None
         self._changes: list[Change] = []
         self._saved_versions: dict[int, int] = {}
@@ -294,8 +307,14 @@ class _Repository:
         self.uow.write(_put(table, key, _copy(value)))
 
 
-def _same_contact(lead: Lead, phone: str | None, email: str | None) -> bool:
-    return bool((phone and lead.phone == phone) or (email and lead.email == email))
+def _same_contact(
+    lead: Lead, phone: str | None, email: str | None, chat_id: int | None = None
+) -> bool:
+    return bool(
+        (phone and lead.phone == phone)
+        or (email and lead.email == email)
+        or (chat_id and lead.telegram_chat_id == chat_id)
+    )
 
 
 class FakeLeads(_Repository):
@@ -338,12 +357,14 @@ class FakeLeads(_Repository):
         self.keep("leads", lead.id, lead)
         self._versions[lead.id] = lead.version
 
-    async def find_open_by_contact(self, phone: str | None, email: str | None) -> Lead | None:
-        """Find the most recent open lead with this phone or this e-mail."""
+    async def find_open_by_contact(
+        self, phone: str | None, email: str | None, telegram_chat_id: int | None = None
+    ) -> Lead | None:
+        """Find the most recent open lead with this phone, e-mail or Telegram chat."""
         found = (
             lead
             for lead in self._newest_first()
-            if lead.is_open and _same_contact(lead, phone, email)
+            if lead.is_open and _same_contact(lead, phone, email, telegram_chat_id)
         )
         return self._track(next(found, None))
 
@@ -356,12 +377,14 @@ class FakeLeads(_Repository):
         )
         return self._track(next(found, None))
 
-    async def last_owner_of_contact(self, phone: str | None, email: str | None) -> int | None:
+    async def last_owner_of_contact(
+        self, phone: str | None, email: str | None, telegram_chat_id: int | None = None
+    ) -> int | None:
         """Name the owner of the contact's most recent lead that had one."""
         owners = (
             lead.owner_id
             for lead in self._newest_first()
-            if lead.owner_id is not None and _same_contact(lead, phone, email)
+            if lead.owner_id is not None and _same_contact(lead, phone, email, telegram_chat_id)
         )
         return next(owners, None)
 
@@ -440,6 +463,11 @@ class FakeLeads(_Repository):
             lambda lead: lead.assigned_at is not None and lead.assigned_at >= moment
         )
         return [_copy(lead) for lead in recent]
+
+    async def open_of_owner_to_read(self, owner_id: int) -> Sequence[Lead]:
+        """List a rep's open leads, oldest first, without tracking them for change."""
+        leads = sorted(self.working.leads.items())
+        return [_copy(lead) for _, lead in leads if lead.is_open and lead.owner_id == owner_id]
 
 
 class FakeMembers(_Repository):
@@ -672,12 +700,23 @@ class FakeCards(_Repository):
     """Which messages show which lead's card."""
 
     async def for_lead(self, lead_id: int) -> Sequence[tuple[int, int]]:
-        """List (chat_id, message_id) of every card of a lead."""
-        return [message for message, lead in self.working.cards.items() if lead == lead_id]
+        """List (chat_id, message_id) of every card of a lead, timelines included."""
+        return [
+            message
+            for message, lead in self.working.cards.items()
+            if lead == lead_id and self.working.shown.get(message) is not Shown.MESSAGE
+        ]
 
     async def lead_of(self, chat_id: int, message_id: int) -> int | None:
         """Tell which lead a message shows."""
         return self.working.cards.get((chat_id, message_id))
+
+    async def shown_at(self, chat_id: int, message_id: int) -> tuple[int, Shown] | None:
+        """Tell which lead a message shows, and as what."""
+        lead_id = self.working.cards.get((chat_id, message_id))
+        if lead_id is None:
+            return None
+        return lead_id, self.working.shown.get((chat_id, message_id), Shown.CARD)
 
 
 class FakeInvites(_Repository):
@@ -720,3 +759,27 @@ class FakeKeyValue(_Repository):
     async def put(self, key: str, value: Any) -> None:
         """Write a value."""
         self.keep("state", key, value)
+
+
+class FakePrompts(_Repository):
+    """Questions waiting for an answer, one per chat."""
+
+    async def get(self, chat_id: int) -> Prompt | None:
+        """Load the question waiting in a chat."""
+        return _copy(self.working.prompts.get(chat_id))
+
+    async def put(self, prompt: Prompt) -> None:
+        """Store a question, replacing any earlier one in the chat."""
+        self.keep("prompts", prompt.chat_id, prompt)
+
+    async def clear(self, chat_id: int) -> None:
+        """Forget the question waiting in a chat."""
+        if chat_id in self.working.prompts:
+            self.uow.write(_drop("prompts", chat_id))
+
+
+def _drop(table: str, key: Any) -> Change:
+    def change(state: State) -> None:
+        getattr(state, table).pop(key, None)
+
+    return change

@@ -11,6 +11,7 @@ from core.clock import FixedClock
 from core.errors import MemberNotFound
 from core.leads import Channel, Inquiry, Lead
 from core.notices import Notice, Template
+from core.queue import morning_rank
 from core.routines import next_digest
 from core.rules import Rules
 from core.services import Action, Services, Tap
@@ -74,7 +75,7 @@ async def test_a_calendar_that_never_closes_has_no_openings(
     assert team_timers(store) == []
 
 
-async def test_at_the_opening_each_rep_gets_the_leads_that_came_in_while_closed_first(
+async def test_at_the_opening_each_rep_gets_a_queue_naming_the_leads_that_came_in_closed(
     services: Services, store: FakeStore, team: Team, clock: FixedClock
 ) -> None:
     clock.set(WEDNESDAY_NOON)
@@ -93,15 +94,16 @@ async def test_at_the_opening_each_rep_gets_the_leads_that_came_in_while_closed_
             team.anna.chat_id,
             Template.MORNING_QUEUE,
             None,
-            {"opened_at": opened, "items": [[night_lead.id, "closed"], [day_lead.id, "waiting"]]},
+            {"member_id": team.anna.id, "opened_at": opened, "first": [night_lead.id]},
         ),
         Notice(
             team.boris.chat_id,
             Template.MORNING_QUEUE,
             None,
-            {"opened_at": opened, "items": [[boris_night.id, "closed"]]},
+            {"member_id": team.boris.id, "opened_at": opened, "first": [boris_night.id]},
         ),
     ]
+    assert day_lead.id not in queues(store)[0].data["first"]
     assert (TimerKind.OPENING, datetime(2026, 12, 4, 9, 0, tzinfo=BERLIN)) in team_timers(store)
 
 
@@ -118,7 +120,7 @@ async def test_a_lead_already_tried_is_not_in_the_queue(
 
     await services.fire_due_timers()
 
-    assert [n.data["items"] for n in queues(store)] == [[], []]
+    assert [n.data["first"] for n in queues(store)] == [[], []]
 
 
 async def test_rep_with_their_own_shift_gets_the_queue_when_the_shift_starts(
@@ -241,4 +243,22 @@ async def test_a_lead_still_waiting_for_an_owner_is_offered_again_at_the_opening
 
     assert waiting.owner_id is None
     assert store.lead(waiting.id).owner_id == team.anna.id
-    assert queues(store)[0].data["items"] == [[waiting.id, "closed"]]
+    assert queues(store)[0].data["first"] == [waiting.id]
+
+
+def test_the_queue_at_an_opening_puts_night_leads_first_then_what_is_due() -> None:
+    def lead(lead_id: int, hours_ago: int, **fields: object) -> Lead:
+        created = THURSDAY_OPENING - timedelta(hours=hours_ago)
+        return Lead(Channel.API, created, id=lead_id, **fields)  # type: ignore[arg-type]
+
+    reached = datetime(2026, 12, 2, 12, 0, tzinfo=BERLIN)
+    leads = [
+        lead(1, 30),  # came in yesterday during hours, still untouched
+        lead(2, 2),  # came in at night
+        lead(3, 10),  # came in in the evening
+        lead(4, 40, first_attempt_at=reached, retry_at=THURSDAY_OPENING - MINUTE),
+    ]
+
+    ranked = morning_rank(leads, THURSDAY_OPENING, came_in_closed=[2, 3])
+
+    assert [entry.lead.id for entry in ranked] == [3, 2, 4, 1]

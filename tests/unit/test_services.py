@@ -255,11 +255,6 @@ async def test_repeat_inquiry_for_a_lead_with_no_owner_is_told_to_the_managers(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/capturing.py Capturing._merge bumps the lead's version but redraws no card, "
-    "so the owner's next tap on the card they hold is refused as stale",
-)
 async def test_repeat_inquiry_redraws_every_card_of_the_lead(
     services: Services, store: FakeStore, team: Team
 ) -> None:
@@ -272,12 +267,6 @@ async def test_repeat_inquiry_redraws_every_card_of_the_lead(
     assert redraw in notices(store)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/capturing.py Capturing.capture looks for an open lead by phone or e-mail only "
-    "(LeadRepository.find_open_by_contact), so a Telegram-only prospect gets a new lead "
-    "for every message",
-)
 async def test_second_message_from_the_same_telegram_chat_is_merged(
     services: Services, store: FakeStore, team: Team
 ) -> None:

@@ -10,8 +10,8 @@ from core.calendar import BusinessCalendar
 from core.clock import FixedClock
 from core.events import EventKind
 from core.leads import Channel, Inquiry, Lead
-from core.norms import parse_stall_norms
 from core.notices import Notice, Template
+from core.pipeline import Pipeline
 from core.rules import Rules
 from core.services import Action, Services, Tap
 from core.team import Member
@@ -28,7 +28,8 @@ STALL = TimerKind.STALL_CHECK
 @pytest.fixture
 def rules() -> Rules:
     """Office hours; a new lead may sit one day, a contacted one three."""
-    return Rules(calendar=OFFICE, stall_norms=parse_stall_norms("new=1; contacted=3"))
+    pipeline = Pipeline.parse("new,contacted", "new=1,contacted=3")
+    return Rules(calendar=OFFICE, pipeline=pipeline, stall_alerts=True)
 
 
 async def new_lead(services: Services, store: FakeStore) -> Lead:
@@ -45,19 +46,15 @@ def stall_alerts(store: FakeStore) -> list[Notice]:
     return [dataclasses.replace(n, id=None) for n in alerts]
 
 
-def test_stall_norms_are_read_as_days_per_stage() -> None:
-    assert parse_stall_norms("new=1; contacted=3, proposal: 14\nmeeting=0.5") == {
-        "new": DAY,
+def test_stall_norms_are_the_pipelines_stage_norms_in_days() -> None:
+    rules = Rules(pipeline=Pipeline())
+
+    assert rules.stall_norms == {
         "contacted": 3 * DAY,
+        "qualified": 7 * DAY,
+        "meeting": 7 * DAY,
         "proposal": 14 * DAY,
-        "meeting": DAY / 2,
     }
-
-
-@pytest.mark.parametrize("text", ["new", "new=soon", "new=0"])
-def test_a_stall_norm_that_is_not_stage_equals_days_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="new"):
-        parse_stall_norms(text)
 
 
 async def test_new_lead_gets_a_stall_check_when_its_norm_would_run_out(
@@ -146,9 +143,8 @@ async def test_closed_lead_is_never_flagged(
 async def test_stage_without_a_norm_is_looked_at_again_daily(
     store: FakeStore, team: Team, clock: FixedClock
 ) -> None:
-    services = Services(
-        store.uow, clock, Rules(calendar=OFFICE, stall_norms=parse_stall_norms("contacted=3"))
-    )
+    rules = Rules(calendar=OFFICE, pipeline=Pipeline(), stall_alerts=True)
+    services = Services(store.uow, clock, rules)
 
     lead = await new_lead(services, store)
 

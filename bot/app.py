@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +20,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import charts, leads, prospects, stats, team
 from bot.cards import Renderer
+from bot.clockfile import FileClock
 from bot.dispatcher import Dispatcher
 from bot.runtime import attach
 from bot.settings import Settings
@@ -28,6 +31,7 @@ from core.calendar import BusinessCalendar, WeeklySchedule
 from core.clock import Clock, SystemClock
 from core.notices import Template
 from core.pipeline import Pipeline
+from core.replies import Replies
 from core.routing import RoutingPolicy
 from core.rules import Rules
 from core.services import Services
@@ -42,13 +46,27 @@ from storage.webhooks import WebhookStore
 logger = logging.getLogger(__name__)
 
 
+def calendar_from(settings: Settings) -> BusinessCalendar:
+    """Build the team's business calendar: hours, time zone, public holidays, extra dates."""
+    public_holidays: Container[date] = frozenset()
+    if settings.holidays_country:
+        public_holidays = holidays.country_holidays(
+            settings.holidays_country, subdiv=settings.holidays_subdivision
+        )
+    return BusinessCalendar(
+        ZoneInfo(settings.timezone),
+        WeeklySchedule.parse(settings.business_hours),
+        public_holidays,
+        extra_closed=settings.closed_dates,
+        extra_open=settings.open_dates,
+    )
+
+
 def rules_from(settings: Settings) -> Rules:
     """Turn settings into the team's rules."""
-    from datetime import timedelta
-
-    calendar = BusinessCalendar(ZoneInfo(settings.timezone), WeeklySchedule.always())
+    auto_reassign = settings.auto_reassign_minutes
     return Rules(
-        calendar=calendar,
+        calendar=calendar_from(settings),
         first_response=timedelta(minutes=settings.first_response_minutes),
         nudge_share=settings.nudge_share,
         routing=RoutingPolicy(
@@ -56,11 +74,22 @@ def rules_from(settings: Settings) -> Rules:
             senior_value_threshold=settings.routing_senior_value,
             senior_tier=settings.routing_senior_tier,
             prefer_previous_owner=settings.routing_prefer_previous_owner,
+            untaken_limit=settings.untaken_limit or None,
         ),
+        auto_reassign=timedelta(minutes=auto_reassign) if auto_reassign else None,
+        managers_chat_id=settings.managers_chat_id,
+        replies=Replies(settings.language, settings.after_hours_reply, settings.acknowledgment),
+        digest_at=settings.digest_at,
+        stall_alerts=settings.stall_alerts,
         cadence=Cadence.parse(settings.attempt_cadence),
         pipeline=Pipeline.parse(settings.stages, settings.stage_norms),
         prompt_ttl=timedelta(minutes=settings.prompt_minutes),
     )
+
+
+def clock_from(settings: Settings) -> Clock:
+    """Read time from the machine, or, for tests, shifted by the clock file's seconds."""
+    return FileClock(settings.clock_file) if settings.clock_file else SystemClock()
 
 
 @dataclass
@@ -75,6 +104,7 @@ class Runtime:
     timers: TimerLoop
     api: FastAPI
     webhooks: WebhookSender | None = None
+    clock: Clock | None = None
 
 
 def build_services(
@@ -86,7 +116,7 @@ def build_services(
     signals = Signals()
     services = Services(
         uow_factory(writer, signals, settings.webhook_urls),
-        clock or SystemClock(),
+        clock or clock_from(settings),
         rules_from(settings),
         read_uow=uow_factory(reader, Signals()),
     )
@@ -97,7 +127,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Wire the whole process: storage, use cases, bot, dispatcher, timer loop and API."""
     if settings.telegram_token is None:
         raise ValueError("Setting LEADLINE_TELEGRAM_TOKEN is missing: get one from @BotFather.")
-    clock = clock or SystemClock()
+    clock = clock or clock_from(settings)
     engine, services, signals = build_services(settings, clock)
     writer, reader = session_factories(engine)
 
@@ -119,15 +149,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
 
     reports = stats.ReportRenderer(services, settings.currency)
     drawers = {Template.STATS: reports.stats, Template.EXPORT: reports.export}
-    rules = services.rules
-    renderer = Renderer(
-        uow_factory(reader, Signals()),
-        clock,
-        rules.calendar.tz,
-        rules.pipeline,
-        rules.routing,
-        drawers,
-    )
+    renderer = Renderer(uow_factory(reader, Signals()), clock, services.rules, drawers)
     dispatcher = Dispatcher(OutboxStore(writer, reader), application.bot, renderer, clock)
     timers = TimerLoop(services, clock)
     signals.outbox.append(dispatcher.wake)
@@ -141,7 +163,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Runtime:
     api = create_api(
         services, phone_region=settings.phone_region, max_body_bytes=settings.max_body_bytes
     )
-    return Runtime(settings, engine, services, application, dispatcher, timers, api, webhooks)
+    return Runtime(
+        settings, engine, services, application, dispatcher, timers, api, webhooks, clock
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,6 +219,7 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         access_log=False,
     )
     server = _QuietServer(config)
+    await runtime.services.ensure_routines()
     async with runtime.application as application:
         await application.start()
         await application.updater.start_polling(
@@ -207,6 +232,9 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         ]
         if runtime.webhooks is not None:
             tasks.append(asyncio.create_task(runtime.webhooks.run(stop), name="webhooks"))
+        if isinstance(runtime.clock, FileClock):
+            moved = _clock_moved(runtime)
+            tasks.append(asyncio.create_task(runtime.clock.watch(moved, stop), name="clock"))
         # The first chart loads fonts and the PNG writer; do it now rather than in a /stats.
         warm_up = asyncio.create_task(asyncio.to_thread(charts.warm_up), name="charts")
         logger.info(
@@ -222,6 +250,14 @@ async def run(runtime: Runtime, stop: asyncio.Event) -> None:
         await application.updater.stop()
         await application.stop()
         await asyncio.gather(*tasks, warm_up, return_exceptions=True)
+
+
+def _clock_moved(runtime: Runtime) -> Callable[[], None]:
+    def moved() -> None:
+        runtime.timers.wake()
+        runtime.dispatcher.wake()
+
+    return moved
 
 
 async def _until_stop_or_crash(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:

@@ -44,6 +44,9 @@ _CODES: dict[Action, str] = {
     Action.REASSIGN: "ra",
     Action.HAND_BACK: "hb",
     Action.HAND_BACK_REASON: "hr",
+    Action.TAKE: "t",
+    Action.TAKE_OVER: "m",
+    Action.REMIND_OWNER: "o",
 }
 _ACTIONS = {code: action for action, code in _CODES.items()}
 

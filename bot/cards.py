@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import alerts
 from bot.callbacks import encode
 from bot.queue import render_queue
 from bot.timeline import timeline
@@ -27,7 +28,8 @@ from core.notices import Shown, Template
 from core.pipeline import DEFAULT_PIPELINE, Pipeline
 from core.ports import UnitOfWork
 from core.reminders import NEXT_STEP_PRESETS, PARK_PRESETS, PRESETS, REMIND_PRESETS
-from core.routing import Candidate, RoutingPolicy, candidates
+from core.routing import Candidate, candidates
+from core.rules import Rules
 from core.services import Action, View
 from core.team import Member
 from storage.outbox import Pending
@@ -336,6 +338,8 @@ def card_keyboard(
     reps: Sequence[Candidate],
     now: datetime | None = None,
     pipeline: Pipeline = DEFAULT_PIPELINE,
+    owner: Member | None = None,
+    for_managers: bool = False,
 ) -> list[list[InlineKeyboardButton]]:
     """Choose a card's buttons for the one who sees it: the owner works it, managers move it.
 
@@ -343,12 +347,17 @@ def card_keyboard(
     (or, on an alert about a lead nobody took or nobody answered, the reps themselves) and
     the owner ↩️ Hand back. A choice in progress (loss reasons, a date, the reps, the
     reasons to hand back) shows only its own buttons; a view this viewer may not use, or
-    does not know, falls back to the default buttons.
+    does not know, falls back to the default buttons. An overdue or stall alert meant for
+    managers (in a manager's chat, or in the managers' group, where nobody in particular
+    looks) offers the reps, Take it myself and Remind the owner; the owner's copy of an
+    alert that is not yet taken leads with Taking it.
     """
     owns = viewer is not None and viewer.active and viewer.id == lead.owner_id
-    manages = viewer is not None and viewer.is_manager
+    manages = for_managers or (viewer is not None and viewer.is_manager)
     if not lead.is_open or not (owns or manages):
         return []
+    if manages and not view and template in alerts.ESCALATIONS:
+        return [*reassign_keyboard(lead, reps), alerts.escalation_row(lead, owner)]
     if view == View.REASSIGN and manages:
         return reassign_keyboard(lead, reps, back=True)
     if view == View.HAND_BACK and owns:
@@ -356,6 +365,8 @@ def card_keyboard(
     rows = lead_buttons(lead, view, now, pipeline)
     if view in View._value2member_map_ and View(view) not in (View.DEFAULT, *_VIEWER_VIEWS):
         return rows  # a choice in progress shows only its own buttons
+    if owns and not view and lead.taken_at is None and lead.first_attempt_at is None:
+        rows = [[_button("🙋 Taking it", Action.TAKE, lead)], *rows]
     if manages and (lead.owner_id is None or template in REASSIGN_INLINE):
         return [*rows, *reassign_keyboard(lead, reps)]
     extra = []
@@ -370,7 +381,6 @@ _HEADLINES = {
     Template.LEAD_ALERT: "🆕 <b>New lead for you</b>",
     Template.UNASSIGNED_ALERT: "⚠️ <b>Lead with no owner</b>",
     Template.FIRST_RESPONSE_NUDGE: "⏰ <b>This lead is still waiting for a first response</b>",
-    Template.FIRST_RESPONSE_BREACH: "🚨 <b>First-response norm broken</b>",
     Template.REMINDER: "⏰ <b>Reminder</b>",
     Template.CARD: "",
 }
@@ -402,16 +412,15 @@ class Renderer:
         self,
         read_uow: Callable[[], UnitOfWork],
         clock: Clock,
-        tz: tzinfo,
-        pipeline: Pipeline = DEFAULT_PIPELINE,
-        policy: RoutingPolicy | None = None,
+        rules: Rules,
         drawers: Mapping[Template, Draw] | None = None,
     ) -> None:
         self.read_uow = read_uow
         self.clock = clock
-        self.tz = tz
-        self.pipeline = pipeline
-        self.policy = policy or RoutingPolicy()
+        self.rules = rules
+        self.tz = rules.calendar.tz
+        self.pipeline = rules.pipeline
+        self.policy = rules.routing
         # Templates drawn elsewhere (stats, export), keyed by template.
         self.drawers = dict(drawers or {})
 
@@ -422,7 +431,9 @@ class Renderer:
             return Rendered(html.escape(str(row.data.get("text", ""))))
         if template in self.drawers:
             return await self.drawers[template](row)
-        if template is Template.QUEUE:
+        if template is Template.DIGEST:
+            return Rendered(alerts.digest_text(row.data))
+        if template in (Template.QUEUE, Template.MORNING_QUEUE):
             return await self._queue(row)
         async with self.read_uow() as uow:
             lead = await uow.leads.get(row.lead_id) if row.lead_id else None
@@ -436,16 +447,26 @@ class Renderer:
                 events = await uow.events.for_lead(lead.id)
                 history = timeline(events, members, self.tz, lead.message)
             viewer = next((m for m in members if m.chat_id == row.chat_id), None)
-            reps = (
-                await self.candidates(uow, lead, members) if viewer and viewer.is_manager else []
-            )
+            manages = _for_managers(row) or (viewer is not None and viewer.is_manager)
+            reps = await self.candidates(uow, lead, members) if manages else []
         text = self._say(template, row, lead, source.name if source else None, members, reason)
         if isinstance(text, Rendered):
             return text
         if history:
             text = f"{text}\n\n{history}"
         view = str(row.data.get("view", ""))
-        rows = card_keyboard(template, view, lead, viewer, reps, self.clock.now(), self.pipeline)
+        owner = next((m for m in members if m.id == lead.owner_id), None)
+        rows = card_keyboard(
+            template,
+            view,
+            lead,
+            viewer,
+            reps,
+            self.clock.now(),
+            self.pipeline,
+            owner,
+            _for_managers(row),
+        )
         return Rendered(text, InlineKeyboardMarkup(rows) if rows else None, version=lead.version)
 
     async def candidates(
@@ -470,7 +491,12 @@ class Renderer:
             if member is None:
                 return None
             leads = await uow.leads.open_of_owner_to_read(member.id)
-        text, rows = render_queue(leads, int(row.data.get("page", 0)), self.clock.now(), self.tz)
+        now, page = self.clock.now(), int(row.data.get("page", 0))
+        if Template(row.template) is Template.MORNING_QUEUE:
+            first = [int(lead_id) for lead_id in row.data.get("first", [])]
+            text, rows = render_queue(leads, page, now, self.tz, morning=first)
+        else:
+            text, rows = render_queue(leads, page, now, self.tz)
         return Rendered(text, InlineKeyboardMarkup(rows) if rows else None)
 
     async def _unassigned_reason(self, uow: UnitOfWork, lead: Lead) -> str:
@@ -501,7 +527,8 @@ class Renderer:
         owner = next((m for m in members if m.id == lead.owner_id), None)
         now = self.clock.now()
         body = card_text(lead, source, owner, now, self.tz, self.pipeline)
-        headline = _HEADLINES.get(template, "")
+        timed = alerts.headline(template, lead, row.data, self.rules.calendar, now)
+        headline = _HEADLINES.get(template, "") if timed is None else timed
         if template is Template.ATTEMPT_DUE:
             headline = f"📞 <b>Time for attempt {row.data.get('attempt', lead.attempts + 1)}</b>"
         if template is Template.REMINDER and lead.next_step:
@@ -517,3 +544,7 @@ class Renderer:
         if reason:
             headline = "\n".join(filter(None, [headline, f"Why: {html.escape(reason)}"]))
         return "\n\n".join(filter(None, [headline, body]))
+
+
+def _for_managers(row: Pending) -> bool:
+    return row.data.get("for") == "managers"

@@ -81,11 +81,14 @@ async def _with_services(settings: Settings, work: Callable[[Services], Awaitabl
         await engine.dispose()
 
 
-def _source_add(settings: Settings, name: str, channel: str) -> int:
+def _source_add(settings: Settings, name: str, channel: str, norm: float | None = None) -> int:
     from core.errors import InvalidInquiry
 
     async def work(services: Services) -> tuple[Source, str]:
-        return await services.add_source(name, channel)
+        source, token = await services.add_source(name, channel)
+        if norm is not None:
+            source = await services.set_source_norm(source.name, norm)
+        return source, token
 
     try:
         source, token = asyncio.run(_with_services(settings, work))
@@ -94,6 +97,51 @@ def _source_add(settings: Settings, name: str, channel: str) -> int:
         return 1
     print(f"Source {source.name!r} created (id {source.id}). Its token, shown only now:")
     print(token)
+    return 0
+
+
+def _minutes(text: str) -> float | None:
+    """Read a norm in minutes from the command line; "team" means the team's norm."""
+    if text.strip().lower() == "team":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes or team") from None
+
+
+def _source_norm(settings: Settings, name: str, minutes: float | None) -> int:
+    from core.errors import InvalidInquiry
+
+    async def work(services: Services) -> Source:
+        return await services.set_source_norm(name, minutes)
+
+    try:
+        source = asyncio.run(_with_services(settings, work))
+    except InvalidInquiry as exc:
+        print(f"leadline: {exc}", file=sys.stderr)
+        return 1
+    norm = source.first_response
+    said = f"{norm.total_seconds() / 60:g} minutes" if norm else "the team's norm"
+    print(f"Source {source.name!r} now has a first-response norm of {said}.")
+    return 0
+
+
+def _shift(settings: Settings, telegram_id: int, shift: str) -> int:
+    from core.calendar import ScheduleError
+    from core.errors import MemberNotFound
+
+    text = None if shift.strip().lower() == "team" else shift
+
+    async def work(services: Services) -> str | None:
+        return (await services.set_shift(telegram_id, text)).shift
+
+    try:
+        saved = asyncio.run(_with_services(settings, work))
+    except (MemberNotFound, ScheduleError) as exc:
+        print(f"leadline: {exc}", file=sys.stderr)
+        return 1
+    print(f"Member {telegram_id} now works {saved or 'the team hours'}.")
     return 0
 
 
@@ -126,6 +174,15 @@ def parser() -> argparse.ArgumentParser:
     add = source_commands.add_parser("add", help="create a source and print its token")
     add.add_argument("name")
     add.add_argument("--channel", choices=["api", "form", "phone", "telegram"], default="api")
+    add.add_argument(
+        "--norm", type=float, help="its own first-response norm in minutes (business time)"
+    )
+    norm = source_commands.add_parser("norm", help="set a source's own first-response norm")
+    norm.add_argument("name")
+    norm.add_argument("minutes", type=_minutes, help='minutes, or "team" for the team\'s norm')
+    shift = commands.add_parser("shift", help="give a rep their own working hours")
+    shift.add_argument("telegram_id", type=int)
+    shift.add_argument("hours", help='e.g. "mon-fri 12:00-20:00", or "team" for the team hours')
     _analysis_commands(commands)
     teamcli.add_parser(commands)
     return root
@@ -194,8 +251,12 @@ def main(argv: list[str] | None = None) -> int:
         return _check(settings)
     if args.command == "team":
         return teamcli.run(settings, args, _with_services)
+    if args.command == "shift":
+        return _shift(settings, args.telegram_id, args.hours)
+    if args.command == "source" and args.source_command == "norm":
+        return _source_norm(settings, args.name, args.minutes)
     if args.command == "source":
-        return _source_add(settings, args.name, args.channel)
+        return _source_add(settings, args.name, args.channel, args.norm)
     return _analysis(settings, args)
 
 

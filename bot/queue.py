@@ -1,4 +1,8 @@
-"""The `/my` queue as a message: one line and one button per lead, a page at a time."""
+"""The `/my` queue as a message: one line and one button per lead, a page at a time.
+
+The same message greets a rep at each opening, with the leads that came in while they were
+closed on top (one page, and `/my` for the rest).
+"""
 
 import html
 from collections.abc import Sequence
@@ -8,7 +12,7 @@ from telegram import InlineKeyboardButton
 
 from bot.callbacks import open_button, page_button
 from core.leads import Lead
-from core.queue import PAGE_SIZE, QueueEntry, Standing, page_of, rank
+from core.queue import PAGE_SIZE, QueueEntry, Standing, morning_rank, page_of, rank
 
 _MARKS = {Standing.DUE: "⏰", Standing.HOT: "🔥", Standing.NEW: "🆕", Standing.WAITING: "·"}
 
@@ -35,9 +39,19 @@ def _line(number: int, entry: QueueEntry, now: datetime, tz: tzinfo) -> str:
 
 
 def render_queue(
-    leads: Sequence[Lead], page: int, now: datetime, tz: tzinfo
+    leads: Sequence[Lead],
+    page: int,
+    now: datetime,
+    tz: tzinfo,
+    morning: Sequence[int] | None = None,
 ) -> tuple[str, list[list[InlineKeyboardButton]]]:
-    """Draw one page of a rep's queue: the text and the buttons (open a lead, turn a page)."""
+    """Draw one page of a rep's queue: the text and the buttons (open a lead, turn a page).
+
+    With `morning` (the leads that came in while the rep was closed) it is the queue at an
+    opening: those leads first, and only the first page.
+    """
+    if morning is not None:
+        return _morning(morning_rank(leads, now, set(morning)), now, tz)
     shown = page_of(rank(leads, now), page)
     if not shown.total:
         return "📋 <b>Your queue is empty.</b> New leads will appear here.", []
@@ -61,3 +75,20 @@ def render_queue(
 
 def _label(lead: Lead) -> str:
     return f"#{lead.id} {lead.name or lead.phone or 'prospect'}"[:40]
+
+
+def _morning(
+    entries: Sequence[QueueEntry], now: datetime, tz: tzinfo
+) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    if not entries:
+        return "☀️ <b>Good morning!</b> Your queue is empty.", []
+    shown = page_of(entries, 0)
+    header = f"☀️ <b>Good morning! Your queue</b> · {shown.total} open"
+    lines = [_line(i + 1, entry, now, tz) for i, entry in enumerate(shown.entries)]
+    if shown.total > len(shown.entries):
+        lines.append(f"…and {shown.total - len(shown.entries)} more: /my")
+    buttons = [
+        InlineKeyboardButton(_label(entry.lead), callback_data=open_button(entry.lead.id))
+        for entry in shown.entries
+    ]
+    return "\n".join([header, "", *lines]), [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

@@ -4,15 +4,19 @@ Each setting is documented in `.env.example`. A missing or malformed one is repo
 in one line naming it (`settings_error`), so `leadline serve` can stop with that line.
 """
 
+from datetime import date, time
 from decimal import Decimal
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.attempts import Cadence, CadenceError
+from core.calendar import ScheduleError, WeeklySchedule
 from core.errors import InvalidProfile
 from core.pipeline import DEFAULT_STAGES, Pipeline, PipelineError
+from core.replies import check_template
 from core.routing import Strategy
 from core.team import MAX_TIER, read_tier
 
@@ -34,6 +38,20 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     first_response_minutes: float = Field(15, gt=0)
     nudge_share: float = Field(2 / 3, gt=0, lt=1)
+    business_hours: str = "always"
+    holidays_country: str | None = None
+    holidays_subdivision: str | None = None
+    closed_dates: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    open_dates: Annotated[dict[date, str], NoDecode] = Field(default_factory=dict)
+    auto_reassign_minutes: float | None = Field(None, gt=0)
+    untaken_limit: int = Field(3, ge=0)
+    managers_chat_id: int | None = None
+    language: Literal["en", "ru"] = "en"
+    after_hours_reply: str | None = None
+    acknowledgment: str = ""
+    digest_at: time | None = time(9, 0)
+    stall_alerts: bool = True
+    clock_file: Path | None = None
     routing_strategy: Strategy = Strategy.ROUND_ROBIN
     routing_senior_value: Decimal | None = Field(None, gt=0)
     routing_senior_tier: int = Field(1, ge=0, le=MAX_TIER)
@@ -116,6 +134,74 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator(
+        "holidays_country",
+        "holidays_subdivision",
+        "auto_reassign_minutes",
+        "managers_chat_id",
+        "digest_at",
+        "clock_file",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _check_hours(cls, value: str) -> str:
+        try:
+            return str(WeeklySchedule.parse(value))
+        except ScheduleError as exc:
+            raise ValueError(str(exc).rstrip(".")) from None
+
+    @field_validator("holidays_country")
+    @classmethod
+    def _check_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().upper()
+        _holidays(value, None)
+        return value
+
+    @field_validator("holidays_subdivision")
+    @classmethod
+    def _check_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("holidays_country")
+        if value is not None and country is None:
+            raise ValueError("set LEADLINE_HOLIDAYS_COUNTRY as well")
+        if value is not None:
+            _holidays(country, value)
+        return value
+
+    @field_validator("closed_dates", mode="before")
+    @classmethod
+    def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("open_dates", mode="before")
+    @classmethod
+    def _split_open_dates(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        days: dict[str, str] = {}
+        for part in value.split(";"):
+            if part.strip():
+                day, _, hours = part.strip().partition(" ")
+                if not hours.strip():
+                    raise ValueError(
+                        f'"{part.strip()}" needs hours, e.g. "2026-12-27 10:00-14:00"'
+                    )
+                days[day] = _checked_hours(hours.strip())
+        return days
+
+    @field_validator("after_hours_reply", "acknowledgment")
+    @classmethod
+    def _check_reply(cls, value: str | None) -> str | None:
+        return value if value is None else check_template(value)
+
     @field_validator("attempt_cadence")
     @classmethod
     def _check_cadence(cls, value: str) -> str:
@@ -149,6 +235,23 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+
+def _holidays(country: str, subdivision: str | None) -> None:
+    import holidays
+
+    try:
+        holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError as exc:
+        raise ValueError(f"no public holidays are known for it ({exc})") from None
+
+
+def _checked_hours(hours: str) -> str:
+    try:
+        WeeklySchedule.parse(f"mon {hours}")
+    except ScheduleError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
+    return hours
 
 
 def settings_error(error: ValidationError) -> str:

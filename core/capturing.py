@@ -1,22 +1,23 @@
 """Capturing inquiries: every inquiry becomes a lead at once, or an event on the lead it repeats.
 
-A new lead is routed, its first-response timers armed and its owner's alert queued in
-the same transaction that stores it.
+A new lead is routed, its first-response and stall timers armed, its owner's alert and
+the prospect's auto-reply queued in the same transaction that stores it.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from core.distributing import Distributing
 from core.errors import InvalidInquiry
 from core.events import Event, EventKind
 from core.leads import Channel, Inquiry, Lead
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
+from core.replies import auto_reply
+from core.responding import Responding
 from core.sources import Source, hash_token, new_token
-from core.timers import Timer, TimerKind
+from core.stalls import first_stall_check
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +38,10 @@ class Captured:
     outcome: Outcome
     owner_id: int | None = None
     after_hours: bool = False
+    reply: str | None = None
 
 
-class Capturing(Distributing):
+class Capturing(Responding):
     """Use cases that take inquiries in and manage their sources."""
 
     async def capture(self, inquiry: Inquiry, idempotency_key: str | None = None) -> Captured:
@@ -147,17 +149,31 @@ class Capturing(Distributing):
         router = await self._router(uow, now)
         await self._route(uow, router, lead, now, previous_owner=previous_owner)
         await self._keep_router(uow, router)
-        await self._arm_first_response(uow, lead, now)
+        if lead.owner_id is None:  # an owner got the clocks when the lead was handed over
+            await self._arm_first_response(uow, lead, now)
+        stall_check = first_stall_check(self.rules, lead)
+        if stall_check is not None:
+            await uow.timers.arm(stall_check)
+        reply = await self._auto_reply(uow, lead, now)
         await uow.leads.save(lead)
-        return Captured(lead.id, Outcome.CREATED, lead.owner_id, lead.after_hours)
+        return Captured(lead.id, Outcome.CREATED, lead.owner_id, lead.after_hours, reply)
 
-    async def _arm_first_response(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
-        calendar = self.rules.calendar
-        norm = self.rules.first_response
-        due = calendar.add_business_time(now, norm)
-        nudge = calendar.add_business_time(now, norm * self.rules.nudge_share)
-        await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_NUDGE, nudge, lead.id))
-        await uow.timers.arm(Timer(TimerKind.FIRST_RESPONSE_BREACH, due, lead.id))
+    async def _auto_reply(self, uow: UnitOfWork, lead: Lead, now: datetime) -> str | None:
+        """Tell the prospect the inquiry is in and when to expect a rep, through its channel.
+
+        A prospect in Telegram gets it from the bot; for the HTTP API it goes back in the
+        answer, for the form to show.
+        """
+        norm = await self._first_response_norm(uow, lead)
+        text = auto_reply(self.rules.replies, self.rules.calendar, now, norm)
+        if text is None:
+            return None
+        if lead.telegram_chat_id is not None:
+            notice = Notice(lead.telegram_chat_id, Template.TEXT, lead.id, {"text": text})
+            await uow.outbox.put(notice)
+        data = {"text": text, "after_hours": lead.after_hours}
+        await uow.events.append(Event(lead.id, EventKind.AUTO_REPLIED, now, data=data))
+        return text
 
     # sources -------------------------------------------------------------------------
 
@@ -176,6 +192,24 @@ class Capturing(Distributing):
             await uow.commit()
         logger.info("Source %s (%s) created", source.id, name)
         return source, token
+
+    async def set_source_norm(self, name: str, minutes: float | None) -> Source:
+        """Give a source its own first-response norm in minutes, or None for the team's.
+
+        Raises:
+            InvalidInquiry: no source has that name, or the norm is not above zero.
+        """
+        if minutes is not None and minutes <= 0:
+            raise InvalidInquiry("norm", "A first-response norm must be more than zero minutes.")
+        async with self.uow() as uow:
+            source = await uow.sources.by_name(name.strip())
+            if source is None:
+                raise InvalidInquiry("name", f"No source is named {name!r}.")
+            source.first_response = None if minutes is None else timedelta(minutes=minutes)
+            await uow.sources.save(source)
+            await uow.commit()
+        logger.info("Source %s has the norm %s", source.id, source.first_response or "of the team")
+        return source
 
     async def source_for_token(self, token: str) -> Source | None:
         """Find the active source a token belongs to."""

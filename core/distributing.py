@@ -29,6 +29,7 @@ from core.leads import Lead
 from core.notices import Notice, Template
 from core.ports import UnitOfWork
 from core.routing import Router, facts_of, misfit
+from core.shifts import shift_openings
 from core.team import Member
 from core.timers import Timer, TimerKind
 from core.usecase import UseCases, managers
@@ -87,7 +88,8 @@ class Distributing(UseCases):
             state = await uow.state.get(ROUTING_STATE_KEY) or {}
         members = await uow.members.all()
         loads = await uow.leads.open_counts_by_owner()
-        return Router(members, loads, self.rules.routing, state, self._today(now))
+        openings = shift_openings(members, self.rules.calendar, now)
+        return Router(members, loads, self.rules.routing, state, self._today(now), openings)
 
     async def _keep_router(self, uow: UnitOfWork, router: Router) -> None:
         await uow.state.put(ROUTING_STATE_KEY, router.state)
@@ -150,6 +152,10 @@ class Distributing(UseCases):
                 text = f"Lead #{lead.id} was reassigned to {owner.name}."
                 await uow.outbox.put(Notice(old.chat_id, Template.TEXT, lead.id, {"text": text}))
         logger.info("Lead %s assigned to member %s: %s", lead.id, owner.id, reason)
+        await self._owner_changed(uow, lead, now)
+
+    async def _owner_changed(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
+        """Start what a new owner takes on with a lead (the first-response clocks do)."""
 
     async def _leave_unassigned(
         self, uow: UnitOfWork, members: list[Member], lead: Lead, now: datetime, reason: str

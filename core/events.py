@@ -49,6 +49,12 @@ class EventKind(StrEnum):
     NOTE_ADDED = "note_added"
     FIRST_RESPONSE_NUDGED = "first_response_nudged"
     FIRST_RESPONSE_BREACHED = "first_response_breached"
+    FIRST_RESPONSE_CLEARED = "first_response_cleared"
+    TAKEN = "taken"
+    OWNER_REMINDED = "owner_reminded"
+    AUTO_REPLIED = "auto_replied"
+    STALLED = "stalled"
+    STALL_CLEARED = "stall_cleared"
     HANDED_BACK = "handed_back"
     MEMBER_CHANGED = "member_changed"
     CRITERION_CHANGED = "criterion_changed"
@@ -74,6 +80,11 @@ QUIET_KINDS = frozenset(
         EventKind.REMINDER_DUE,
         EventKind.PROSPECT_WROTE,
         EventKind.PROSPECT_ANSWERED,
+        EventKind.FIRST_RESPONSE_CLEARED,
+        EventKind.OWNER_REMINDED,
+        EventKind.AUTO_REPLIED,
+        EventKind.STALLED,
+        EventKind.STALL_CLEARED,
     }
 )
 

@@ -144,6 +144,7 @@ class Lead:
     id: int | None = None
     owner_id: int | None = None
     assigned_at: datetime | None = None
+    taken_at: datetime | None = None
     stage: str = NEW
     temperature: Temperature | None = None
     attempts: int = 0
@@ -229,6 +230,7 @@ class Lead:
         previous = self.owner_id
         self.owner_id = owner_id
         self.assigned_at = now
+        self.taken_at = None
         return self._event(
             EventKind.ASSIGNED, now, actor, owner_id=owner_id, previous=previous, reason=reason
         )
@@ -239,6 +241,11 @@ class Lead:
         self.owner_id = None
         self.assigned_at = None
         return self._event(EventKind.UNASSIGNED, now, None, previous=previous, reason=reason)
+
+    def take(self, now: datetime, actor: int, **measures: object) -> Event:
+        """Record that the owner has seen the alert and is on it ("Taking it")."""
+        self.taken_at = now
+        return self._event(EventKind.TAKEN, now, actor, **measures)
 
     def hand_back(self, now: datetime, actor: int, reason: str) -> Event:
         """Record that the owner gave the lead up; routing then finds it a new owner."""
@@ -261,6 +268,7 @@ class Lead:
         """
         self.attempts += 1
         self.first_attempt_at = self.first_attempt_at or now
+        self.taken_at = self.taken_at or now  # a first attempt counts as taking the lead
         if outcome is ContactOutcome.REACHED:
             self.first_contact_at = self.first_contact_at or now
             self.unanswered, self.retry_at = 0, None

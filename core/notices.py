@@ -19,6 +19,10 @@ class Template(StrEnum):
     INQUIRY_REPEATED = "inquiry_repeated"
     FIRST_RESPONSE_NUDGE = "first_response_nudge"
     FIRST_RESPONSE_BREACH = "first_response_breach"
+    OWNER_REMINDER = "owner_reminder"
+    STALL_ALERT = "stall_alert"
+    MORNING_QUEUE = "morning_queue"
+    DIGEST = "digest"
     TEXT = "text"
     STATS = "stats"
     EXPORT = "export"
@@ -57,6 +61,8 @@ SHOWN_AS: dict[Template, Shown] = {
     Template.UNASSIGNED_ALERT: Shown.CARD,
     Template.FIRST_RESPONSE_NUDGE: Shown.CARD,
     Template.FIRST_RESPONSE_BREACH: Shown.CARD,
+    Template.OWNER_REMINDER: Shown.CARD,
+    Template.STALL_ALERT: Shown.CARD,
     Template.ATTEMPT_DUE: Shown.CARD,
     Template.REMINDER: Shown.CARD,
     Template.TIMELINE: Shown.TIMELINE,

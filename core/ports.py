@@ -54,6 +54,14 @@ class LeadRepository(Protocol):
         """Count open leads per owner."""
         ...
 
+    async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
+        """List the leads that arrived in [start, end), oldest first, without locking them."""
+        ...
+
+    async def count_open_unassigned(self) -> int:
+        """Count open leads that have no owner."""
+        ...
+
     async def page(
         self, start: datetime | None, end: datetime | None, after_id: int, limit: int
     ) -> Sequence[Lead]:
@@ -135,6 +143,10 @@ class SourceRepository(Protocol):
         """Load a source by id."""
         ...
 
+    async def save(self, source: Source) -> None:
+        """Write back a changed source (its norm, whether it is active)."""
+        ...
+
     async def all(self) -> Sequence[Source]:
         """List every source."""
         ...
@@ -153,6 +165,12 @@ class EventLog(Protocol):
 
     async def last_of_kind(self, lead_id: int, kind: EventKind) -> Event | None:
         """Find the most recent event of a kind for a lead."""
+        ...
+
+    async def between(
+        self, start: datetime, end: datetime, kinds: Sequence[EventKind]
+    ) -> Sequence[Event]:
+        """List the events of some kinds that happened in [start, end), oldest first."""
         ...
 
     async def append_many(self, events: Sequence[Event]) -> None:
@@ -181,6 +199,14 @@ class TimerRepository(Protocol):
 
     async def next_due(self) -> datetime | None:
         """Tell when the earliest pending timer is due."""
+        ...
+
+    async def pending_for_team(self) -> Sequence[Timer]:
+        """List the pending timers that belong to no lead (openings, digests)."""
+        ...
+
+    async def cancel_for_team(self, kinds: Sequence[TimerKind]) -> int:
+        """Cancel the pending team timers of some kinds; return how many."""
         ...
 
 

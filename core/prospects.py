@@ -1,7 +1,9 @@
 """Prospects in Telegram: anyone not on the team who writes to the bot.
 
 The first message opens a lead (channel telegram), tagged with the source of the deep link
-the prospect came by (`t.me/<bot>?start=<source>`), and is acknowledged. Later messages
+the prospect came by (`t.me/<bot>?start=<source>`), and is acknowledged: off hours by the
+auto-reply saying when a rep will be in touch (`core.replies`, sent by capture), inside
+hours by the configured acknowledgment or else a short thanks. Later messages
 go to the same open lead and on to its owner (or the managers while it has none); the
 owner's replies come back through `core.conversation`. A shared contact stores the phone.
 Prospects only ever hear the acknowledgement, the replies written to them, and thanks for
@@ -54,7 +56,7 @@ class Prospects(Capturing):
             inquiry = await self._inquiry(uow, chat_id, name, message=text[:MAX_MESSAGE])
             result = await self._take(uow, inquiry)
             if result.outcome is Outcome.CREATED:
-                await self._welcome(uow, chat_id, result.lead_id)
+                await self._welcome(uow, chat_id, result)
             await uow.commit()
         logger.info("Prospect message on lead %s (%s)", result.lead_id, result.outcome.value)
         return result
@@ -67,7 +69,7 @@ class Prospects(Capturing):
                 inquiry = await self._inquiry(uow, chat_id, name, phone=phone)
                 result = await self._take(uow, inquiry)
                 if result.outcome is Outcome.CREATED:
-                    await self._welcome(uow, chat_id, result.lead_id)
+                    await self._welcome(uow, chat_id, result)
             else:
                 await self._store_phone(uow, lead, phone)
                 result = Captured(lead.id, Outcome.MERGED, lead.owner_id, lead.after_hours)
@@ -89,8 +91,10 @@ class Prospects(Capturing):
             **fields,  # type: ignore[arg-type]
         )
 
-    async def _welcome(self, uow: UnitOfWork, chat_id: int, lead_id: int) -> None:
-        await uow.outbox.put(Notice(chat_id, Template.TEXT, lead_id, {"text": ACKNOWLEDGEMENT}))
+    async def _welcome(self, uow: UnitOfWork, chat_id: int, result: Captured) -> None:
+        if result.reply is None:  # the auto-reply, when there is one, says it already
+            notice = Notice(chat_id, Template.TEXT, result.lead_id, {"text": ACKNOWLEDGEMENT})
+            await uow.outbox.put(notice)
         await uow.state.put(_tag_key(chat_id), {})
 
     async def _store_phone(self, uow: UnitOfWork, lead: Lead, phone: str) -> None:

@@ -3,9 +3,12 @@
 First what has come due (retries and reminders, the longest overdue first), then hot
 leads, then new ones (leads that came in off hours first, then the oldest), then the rest,
 soonest planned step first. A lead that was reached but has nothing planned is flagged.
+
+At an opening (`core.routines`) the queue puts the leads that came in while the rep was
+closed before everything else (`morning_rank`), and the due retries and reminders next.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -85,3 +88,13 @@ def page_of(entries: Sequence[QueueEntry], page: int, size: int = PAGE_SIZE) -> 
     pages = max(1, -(-len(entries) // size))
     page = min(max(page, 0), pages - 1)
     return QueuePage(entries[page * size : (page + 1) * size], page, pages, len(entries))
+
+
+def morning_rank(
+    leads: Iterable[Lead], now: datetime, came_in_closed: Collection[int]
+) -> list[QueueEntry]:
+    """Rank a queue for an opening: what came in while closed first, then the usual order."""
+    ranked = rank(leads, now)
+    first = [entry for entry in ranked if entry.lead.id in came_in_closed]
+    first.sort(key=lambda entry: (entry.lead.created_at, entry.lead.id))
+    return [*first, *(entry for entry in ranked if entry.lead.id not in came_in_closed)]

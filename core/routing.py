@@ -1,10 +1,12 @@
 """Routing: who gets a new lead, as a chain of filters and then a pick.
 
 The chain is: members who can take leads at all (reps, active, not paused or on
-leave), who serve the lead's product and region, who are under their capacity, who
-are senior enough when the lead's value passes the threshold, and who were not
-excluded (a rep who handed the lead back). A returning contact goes back to its
-previous owner when that rep is still eligible. Among the rest one strategy picks:
+leave), who have not left too many new-lead alerts in a row untaken, who serve the
+lead's product and region, who are under their capacity, who are senior enough when
+the lead's value passes the threshold, and who were not excluded (a rep who handed the
+lead back). Of those, the ones on shift now are kept, or, when nobody is, those whose
+shift starts first (`core.shifts`). A returning contact goes back to its previous owner
+when that rep is still eligible. Among the rest one strategy picks:
 round robin, least loaded (open leads relative to capacity, turns among the equally
 loaded), or weighted (a rep with weight 2 gets two leads for every one of a rep with
 weight 1, interleaved).
@@ -22,7 +24,7 @@ goes so that capacity holds within the batch too.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -48,6 +50,7 @@ class RoutingPolicy:
     senior_value_threshold: Decimal | None = None
     senior_tier: int = 1
     prefer_previous_owner: bool = True
+    untaken_limit: int | None = 3
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,10 @@ def _needs_senior(facts: LeadFacts, policy: RoutingPolicy) -> bool:
     return threshold is not None and facts.value is not None and facts.value >= threshold
 
 
-AWAY, PRODUCT, REGION, FULL, JUNIOR, EXCLUDED = range(6)
+AWAY, UNTAKEN, PRODUCT, REGION, FULL, JUNIOR, EXCLUDED = range(7)
 _EMPTIED = (
     "no rep is available",
+    "every rep has left alerts untaken",
     "no rep for product {product}",
     "no rep for region {region}",
     "every rep is at capacity",
@@ -91,6 +95,7 @@ _EMPTIED = (
 )
 _MISFITS = (
     "away",
+    "alerts untaken",
     "other products",
     "other regions",
     "at capacity",
@@ -110,6 +115,7 @@ class _Rules:
         self.region = facts.region.casefold() if facts.region else None
         self.loads = loads
         self.senior_tier = policy.senior_tier if _needs_senior(facts, policy) else None
+        self.untaken_limit = policy.untaken_limit
         self.today = today
 
     def first_broken(self, m: Member) -> int | None:
@@ -120,6 +126,8 @@ class _Rules:
 
     def broken_when_available(self, m: Member) -> int | None:
         """Name the first rule broken by a rep known to be available; None if none."""
+        if self.untaken_limit is not None and m.untaken_alerts >= self.untaken_limit:
+            return UNTAKEN
         if self.product and m.products and self.product not in _folded(m.products):
             return PRODUCT
         if self.region and m.regions and self.region not in _folded(m.regions):
@@ -148,11 +156,14 @@ def _eligible(
     policy: RoutingPolicy,
     today: date,
     available: bool = False,
+    openings: Mapping[int, datetime] | None = None,
 ) -> tuple[list[Member], str]:
     """Keep the reps who break no rule; with nobody left, name the rule that left nobody.
 
     Rules apply in order, so the rule that emptied the list is the latest first-broken
     rule among the reps. `available` says every rep in `pool` is known to be available.
+    `openings` maps reps to when their shift is next open; of those kept, the ones whose
+    shift opens first stay.
     """
     rules = _Rules(facts, loads, policy, today)
     check = rules.broken_when_available if available else rules.first_broken
@@ -164,8 +175,17 @@ def _eligible(
         elif broken > latest:
             latest = broken
     if kept:
-        return kept, ""
+        return _first_on_shift(kept, openings or {}), ""
     return [], rules.emptied(max(latest, AWAY))
+
+
+def _first_on_shift(pool: list[Member], openings: Mapping[int, datetime]) -> list[Member]:
+    """Keep the reps whose shift is open now, or else opens first; all when none is known."""
+    known = [openings[m.id] for m in pool if m.id in openings]
+    if not known:
+        return pool
+    first = min(known)
+    return [m for m in pool if openings.get(m.id) == first]
 
 
 def eligible(
@@ -174,9 +194,10 @@ def eligible(
     loads: Mapping[int, int],
     policy: RoutingPolicy,
     today: date,
+    openings: Mapping[int, datetime] | None = None,
 ) -> tuple[list[Member], str]:
     """Filter the team down to who may take the lead, in id order; say what emptied the list."""
-    return _eligible(_by_id(members), facts, loads, policy, today)
+    return _eligible(_by_id(members), facts, loads, policy, today, openings=openings)
 
 
 # Credits within this of each other count as equal, so float rounding never decides a tie.
@@ -240,9 +261,10 @@ def _decide(
     credit: dict[int, float],
     today: date,
     available: bool = False,
+    openings: Mapping[int, datetime] | None = None,
 ) -> Decision:
     """Route a lead among reps in id order, given the state and its credit already read."""
-    pool, rejection = _eligible(pool, facts, loads, policy, today, available)
+    pool, rejection = _eligible(pool, facts, loads, policy, today, available, openings)
     if not pool:
         return Decision(None, rejection, dict(state))
 
@@ -269,9 +291,11 @@ def route(
     policy: RoutingPolicy,
     state: Mapping[str, Any],
     today: date,
+    openings: Mapping[int, datetime] | None = None,
 ) -> Decision:
     """Choose the owner of a lead, or nobody, with the reason in words, and the next state."""
-    return _decide(_by_id(members), facts, loads, policy, state, _credit_in(state), today)
+    credit = _credit_in(state)
+    return _decide(_by_id(members), facts, loads, policy, state, credit, today, False, openings)
 
 
 def facts_of(
@@ -332,8 +356,10 @@ class Router:
         policy: RoutingPolicy,
         state: Mapping[str, Any],
         today: date,
+        openings: Mapping[int, datetime] | None = None,
     ) -> None:
         self.members = _by_id(members)
+        self.openings = openings
         self._available = [m for m in self.members if m.is_rep and m.is_available(today)]
         self.loads = dict(loads)
         self.policy = policy
@@ -353,6 +379,7 @@ class Router:
             self._credit,
             self.today,
             available=True,
+            openings=self.openings,
         )
 
     def take(self, decision: Decision) -> None:

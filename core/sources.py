@@ -6,7 +6,7 @@ Only a hash of the token is stored, so a leaked database does not leak tokens.
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Source:
     channel: str = "api"
     active: bool = True
     id: int | None = None
+    first_response: timedelta | None = None
 
 
 def new_token() -> str:

@@ -136,7 +136,11 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class Member:
-    """A person on the team, known by their Telegram account."""
+    """A person on the team, known by their Telegram account.
+
+    `shift` is their own working hours as schedule text in the team's time zone (None: the
+    team's hours); `untaken_alerts` counts new-lead alerts they left untaken in a row.
+    """
 
     telegram_id: int
     name: str
@@ -152,6 +156,8 @@ class Member:
     weight: int = 1
     tier: int = 0
     joined_at: datetime | None = None
+    shift: str | None = None
+    untaken_alerts: int = 0
 
     @property
     def is_manager(self) -> bool:

@@ -1,14 +1,16 @@
-"""Timers: firing due timers, each once, and what each kind of timer does."""
+"""Timers: firing due timers, each once, each by the handler its kind names.
+
+The handlers live with the use cases that arm the timers: the first response in
+`core.responding`, stalls in `core.stalls`, the opening queue and the digest in
+`core.routines`.
+"""
 
 import logging
 from datetime import datetime
 
-from core.events import Event, EventKind
-from core.leads import Lead
-from core.notices import Notice, Template
 from core.ports import UnitOfWork
 from core.timers import Timer
-from core.usecase import UseCases, managers
+from core.usecase import UseCases
 
 logger = logging.getLogger(__name__)
 
@@ -42,39 +44,3 @@ class Timekeeping(UseCases):
             logger.error("Timer %s has kind %s, which nothing handles", timer.id, timer.kind)
             return
         await handler(uow, timer, now)
-
-    async def _awaiting_first_response(self, uow: UnitOfWork, timer: Timer) -> Lead | None:
-        lead = await uow.leads.get(timer.lead_id) if timer.lead_id is not None else None
-        if lead is None or not lead.is_open or lead.first_attempt_at is not None:
-            return None
-        return lead
-
-    async def _on_first_response_nudge(self, uow: UnitOfWork, timer: Timer, now: datetime) -> None:
-        lead = await self._awaiting_first_response(uow, timer)
-        if lead is None or lead.owner_id is None:
-            return
-        owner = await uow.members.get(lead.owner_id)
-        await uow.events.append(Event(lead.id, EventKind.FIRST_RESPONSE_NUDGED, now))
-        if owner is not None:
-            await uow.outbox.put(Notice(owner.chat_id, Template.FIRST_RESPONSE_NUDGE, lead.id))
-
-    async def _on_first_response_breach(
-        self, uow: UnitOfWork, timer: Timer, now: datetime
-    ) -> None:
-        lead = await self._awaiting_first_response(uow, timer)
-        if lead is None:
-            return
-        await uow.events.append(
-            Event(
-                lead.id,
-                EventKind.FIRST_RESPONSE_BREACHED,
-                now,
-                data={"due_at": timer.due_at.isoformat()},
-            )
-        )
-        members = await uow.members.all()
-        chats = {m.chat_id for m in managers(members)}
-        chats |= {m.chat_id for m in members if m.id == lead.owner_id}
-        for chat_id in sorted(chats):
-            await uow.outbox.put(Notice(chat_id, Template.FIRST_RESPONSE_BREACH, lead.id))
-        logger.info("Lead %s broke the first-response norm", lead.id)

@@ -1,4 +1,8 @@
-"""Timers are data: every nudge, breach, retry and reminder is a row with a due time."""
+"""Timers are data: every nudge, breach, retry and reminder is a row with a due time.
+
+A lead's timers carry its id; the team's own (the queue at each opening, the daily
+digest) carry none, and each re-arms the next one when it fires.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,14 +15,28 @@ class TimerKind(StrEnum):
 
     FIRST_RESPONSE_NUDGE = "first_response_nudge"
     FIRST_RESPONSE_BREACH = "first_response_breach"
+    FIRST_RESPONSE_REASSIGN = "first_response_reassign"
+    STALL_CHECK = "stall_check"
+    OPENING = "opening"
+    DIGEST = "digest"
     OFFER_UNASSIGNED = "offer_unassigned"
     ATTEMPT_RETRY = "attempt_retry"
     REMINDER = "reminder"
 
 
-FIRST_RESPONSE_TIMERS = (TimerKind.FIRST_RESPONSE_NUDGE, TimerKind.FIRST_RESPONSE_BREACH)
+FIRST_RESPONSE_TIMERS = (
+    TimerKind.FIRST_RESPONSE_NUDGE,
+    TimerKind.FIRST_RESPONSE_BREACH,
+    TimerKind.FIRST_RESPONSE_REASSIGN,
+)
 # Every timer that belongs to working one open lead; a closed lead keeps none of them.
-WORK_TIMERS = (*FIRST_RESPONSE_TIMERS, TimerKind.ATTEMPT_RETRY, TimerKind.REMINDER)
+WORK_TIMERS = (
+    *FIRST_RESPONSE_TIMERS,
+    TimerKind.ATTEMPT_RETRY,
+    TimerKind.REMINDER,
+    TimerKind.STALL_CHECK,
+)
+TEAM_TIMERS = (TimerKind.OPENING, TimerKind.DIGEST)
 
 
 @dataclass

@@ -48,3 +48,10 @@ class UseCases:
 def managers(members: Sequence[Member]) -> list[Member]:
     """Pick the active managers out of the team."""
     return [m for m in members if m.is_manager]
+
+
+def manager_chats(members: Sequence[Member], group_chat_id: int | None) -> list[int]:
+    """Name the chats where managers hear of exceptions: their group, or each one's own."""
+    if group_chat_id is not None:
+        return [group_chat_id]
+    return [m.chat_id for m in managers(members)]

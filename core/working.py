@@ -45,8 +45,10 @@ from core.nurturing import FOLLOW_UP, LOOK_AGAIN, NEXT_STEP, Nurturing
 from core.ports import UnitOfWork
 from core.prompts import Awaiting, Prompt
 from core.reminders import Moment, preset_moment
+from core.responding import Responding
+from core.stalls import clear_stall
 from core.team import Member
-from core.timers import FIRST_RESPONSE_TIMERS, WORK_TIMERS, Timer, TimerKind
+from core.timers import WORK_TIMERS, Timer, TimerKind
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,9 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     HAND_BACK = "hand_back"
     HAND_BACK_REASON = "hand_back_reason"
+    TAKE = "take"
+    TAKE_OVER = "take_over"
+    REMIND_OWNER = "remind_owner"
 
 
 class View(StrEnum):
@@ -151,13 +156,15 @@ _ASKS_FOR_TEXT = {
 _MANAGERS_ONLY = {
     Action.ASSIGN: "Only a manager can assign leads.",
     Action.REASSIGN: "Only a manager can reassign leads.",
+    Action.TAKE_OVER: "Only a manager can take a lead over.",
+    Action.REMIND_OWNER: "Only a manager can remind a lead's owner.",
 }
 _OWNERS_ONLY = {Action.HAND_BACK, Action.HAND_BACK_REASON}
 
 Handler = Callable[[UnitOfWork, Lead, Member, str, datetime], Awaitable[Reply]]
 
 
-class Working(Nurturing):
+class Working(Nurturing, Responding):
     """Use cases behind the buttons on a lead card."""
 
     async def tap(self, tap: Tap) -> Done:
@@ -183,7 +190,10 @@ class Working(Nurturing):
             version = lead.version
             reply = await self._apply(uow, lead, member, tap)
             await self._ask_or_forget(uow, lead, member, tap, reply)
+            await self._note_acted(uow, member)
             if lead.version != version:
+                self._owner_acted(lead, member, self.clock.now())
+                await clear_stall(uow, lead, self.clock.now(), member.id)
                 await uow.leads.save(lead)
             await self._redraw(uow, lead, tap, reply.view, changed=lead.version != version)
             await uow.commit()
@@ -254,7 +264,8 @@ class Working(Nurturing):
             ContactOutcome.REACHED, now, member.id, pipeline=self.rules.pipeline
         )
         await uow.events.append(event)
-        await uow.timers.cancel(lead.id, [*FIRST_RESPONSE_TIMERS, TimerKind.ATTEMPT_RETRY])
+        await self._settle_first_response(uow, lead, now, "attempt", member.id)
+        await uow.timers.cancel(lead.id, [TimerKind.ATTEMPT_RETRY])
         return Reply("Reached: now rate the lead.")
 
     async def _tap_no_answer(
@@ -279,7 +290,8 @@ class Working(Nurturing):
             raise StaleAction(f"Lead #{lead.id} is already reached; plan a step instead.")
         retry_at = self.rules.cadence.next_retry(lead.unanswered + 1, now, self.rules.calendar)
         await uow.events.append(lead.record_attempt(outcome, now, member.id, retry_at))
-        await uow.timers.cancel(lead.id, [*FIRST_RESPONSE_TIMERS, TimerKind.ATTEMPT_RETRY])
+        await self._settle_first_response(uow, lead, now, "attempt", member.id)
+        await uow.timers.cancel(lead.id, [TimerKind.ATTEMPT_RETRY])
         words = _FAILED_WORDS[outcome]
         if lead.retry_at is None:
             return Reply(f"{words}: try one more round, or close it as could not reach.")
@@ -423,7 +435,7 @@ class Working(Nurturing):
         self, uow: UnitOfWork, lead: Lead, member: Member, amount: Decimal, now: datetime
     ) -> Reply:
         await uow.events.append(lead.win(amount, now, member.id))
-        await self._closed(uow, lead, now)
+        await self._closed(uow, lead, member, now)
         return Reply(f"Won: {amount:,}. Well done!".replace(",", " "))
 
     async def _tap_lose(
@@ -449,11 +461,12 @@ class Working(Nurturing):
         now: datetime,
     ) -> Reply:
         await uow.events.append(lead.lose(reason, now, member.id, note))
-        await self._closed(uow, lead, now)
+        await self._closed(uow, lead, member, now)
         return Reply(f"Lost: {LOSS_REASON_LABELS[reason].lower()}.")
 
-    async def _closed(self, uow: UnitOfWork, lead: Lead, now: datetime) -> None:
+    async def _closed(self, uow: UnitOfWork, lead: Lead, member: Member, now: datetime) -> None:
         """Tidy up after a lead closed: its timers go, and its owner may have room again."""
+        await self._settle_first_response(uow, lead, now, "closed", member.id)
         await uow.timers.cancel(lead.id, WORK_TIMERS)
         await uow.leads.save(lead)  # before offering, which counts open leads afresh
         await self._room_freed(uow, lead.owner_id, now)
@@ -519,6 +532,21 @@ class Working(Nurturing):
         self, uow: UnitOfWork, lead: Lead, manager: Member, arg: str, now: datetime
     ) -> Reply:
         return Reply(await self._reassign(uow, lead, manager, arg, now))
+
+    async def _tap_take(
+        self, uow: UnitOfWork, lead: Lead, member: Member, arg: str, now: datetime
+    ) -> Reply:
+        return Reply(await self._take_lead(uow, lead, member, now))
+
+    async def _tap_take_over(
+        self, uow: UnitOfWork, lead: Lead, manager: Member, arg: str, now: datetime
+    ) -> Reply:
+        return Reply(await self._take_over(uow, lead, manager, now))
+
+    async def _tap_remind_owner(
+        self, uow: UnitOfWork, lead: Lead, manager: Member, arg: str, now: datetime
+    ) -> Reply:
+        return Reply(await self._remind_owner(uow, lead, manager, now))
 
     async def _tap_reassign(
         self, uow: UnitOfWork, lead: Lead, manager: Member, arg: str, now: datetime

@@ -5,6 +5,9 @@ need `Authorization: Bearer <source token>`. A lead is answered 201 only after i
 history, its timers and its alert are committed, so an accepted lead is never lost. A
 retry with the same `Idempotency-Key` (or the same `external_id`) gets 200 and the first
 lead's id; a repeat inquiry from a contact with an open lead gets 200 and that lead's id.
+Off hours the 201 body also carries `reply`, the words for the form to show the prospect
+(received, and when a rep will be in touch); inside hours it does when an acknowledgment
+is configured.
 Every 4xx body says what is wrong and names the fields at fault.
 """
 
@@ -188,8 +191,10 @@ def create_api(services: Services, *, phone_region: str | None, max_body_bytes: 
                 422, exc.message, [FieldError(field=exc.field, message=exc.message)]
             ) from exc
         status = 201 if captured.outcome is Outcome.CREATED else 200
-        body = LeadAccepted(id=captured.lead_id, status=captured.outcome.value)
-        return JSONResponse(body.model_dump(), status_code=status)
+        body = LeadAccepted(
+            id=captured.lead_id, status=captured.outcome.value, reply=captured.reply
+        )
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
 
     @api.post("/api/v1/leads", status_code=201, response_model=LeadAccepted, responses=_ANSWERS)
     async def post_lead(

@@ -35,6 +35,13 @@ class LeadAccepted(BaseModel):
 
     id: int
     status: str = Field(description="created, duplicate (a retry) or merged (a repeat inquiry)")
+    reply: str | None = Field(
+        None,
+        description=(
+            "Words for the form to show the prospect: off hours, when a rep will be in touch; "
+            "inside hours, the acknowledgment if one is configured. Absent when there is none."
+        ),
+    )
 
 
 class FieldError(BaseModel):

@@ -15,7 +15,7 @@ one; that only makes one wait for the other. SQLite needs none of this.
 
 import dataclasses
 from collections.abc import Collection, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +73,7 @@ _LEAD_FIELDS = [
     "telegram_chat_id",
     "owner_id",
     "assigned_at",
+    "taken_at",
     "stage",
     "attempts",
     "first_attempt_at",
@@ -246,6 +247,21 @@ class SqlLeads:
         )
         return {owner: count for owner, count in await self.session.execute(query)}
 
+    async def _list(self, query: sa.Select) -> list[Lead]:
+        ordered = query.order_by(LeadRow.created_at, LeadRow.id)
+        return [lead_from_row(row) for row in (await self.session.execute(ordered)).scalars()]
+
+    async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
+        """List the leads that arrived in [start, end), oldest first."""
+        return await self._list(
+            sa.select(LeadRow).where(LeadRow.created_at >= start, LeadRow.created_at < end)
+        )
+
+    async def count_open_unassigned(self) -> int:
+        """Count open leads that have no owner."""
+        query = sa.select(sa.func.count()).where(LeadRow.owner_id.is_(None), _open())
+        return (await self.session.execute(query)).scalar_one()
+
     async def page(
         self, start: datetime | None, end: datetime | None, after_id: int, limit: int
     ) -> Sequence[Lead]:
@@ -352,6 +368,8 @@ def member_from_row(row: MemberRow) -> Member:
         weight=row.weight,
         tier=row.tier,
         joined_at=row.joined_at,
+        shift=row.shift,
+        untaken_alerts=row.untaken_alerts,
     )
 
 
@@ -371,6 +389,8 @@ def member_columns(member: Member) -> dict[str, Any]:
         "weight": member.weight,
         "tier": member.tier,
         "joined_at": member.joined_at,
+        "shift": member.shift,
+        "untaken_alerts": member.untaken_alerts,
     }
 
 
@@ -424,7 +444,16 @@ def source_from_row(row: SourceRow) -> Source:
         created_at=row.created_at,
         channel=row.channel,
         active=row.active,
+        first_response=_norm_from(row.first_response_seconds),
     )
+
+
+def _norm_from(seconds: int | None) -> timedelta | None:
+    return None if seconds is None else timedelta(seconds=seconds)
+
+
+def _norm_seconds(norm: timedelta | None) -> int | None:
+    return None if norm is None else int(norm.total_seconds())
 
 
 class SqlSources:
@@ -441,6 +470,7 @@ class SqlSources:
             channel=source.channel,
             active=source.active,
             created_at=source.created_at,
+            first_response_seconds=_norm_seconds(source.first_response),
         )
         self.session.add(row)
         await self.session.flush()
@@ -462,6 +492,20 @@ class SqlSources:
     async def get(self, source_id: int) -> Source | None:
         """Load a source by id."""
         return await self._one(SourceRow.id == source_id)
+
+    async def save(self, source: Source) -> None:
+        """Write back a source's name, channel, norm and whether it is active."""
+        await self.session.execute(
+            sa.update(SourceRow)
+            .where(SourceRow.id == source.id)
+            .values(
+                name=source.name,
+                channel=source.channel,
+                active=source.active,
+                first_response_seconds=_norm_seconds(source.first_response),
+            )
+            .execution_options(synchronize_session=False)
+        )
 
     async def all(self) -> Sequence[Source]:
         """List every source by id."""
@@ -517,6 +561,21 @@ class SqlEvents:
         )
         row = (await self.session.execute(query)).scalar()
         return event_from_row(row) if row else None
+
+    async def between(
+        self, start: datetime, end: datetime, kinds: Sequence[EventKind]
+    ) -> Sequence[Event]:
+        """List the events of some kinds that happened in [start, end), oldest first."""
+        query = (
+            sa.select(EventRow)
+            .where(
+                EventRow.kind.in_([kind.value for kind in kinds]),
+                EventRow.at >= start,
+                EventRow.at < end,
+            )
+            .order_by(EventRow.at, EventRow.id)
+        )
+        return [event_from_row(row) for row in (await self.session.execute(query)).scalars()]
 
     async def append_many(self, events: Sequence[Event]) -> None:
         """Add events in bulk, in order, giving each its id."""
@@ -642,15 +701,40 @@ class SqlTimers:
                 .values(status="fired", fired_at=now)
                 .execution_options(synchronize_session=False)
             )
-        return [
-            Timer(TimerKind(row.kind), row.due_at, row.lead_id, dict(row.data or {}), row.id)
-            for row in rows
-        ]
+        return [_timer(row) for row in rows]
 
     async def next_due(self) -> datetime | None:
         """Tell when the earliest pending timer is due."""
         query = sa.select(sa.func.min(TimerRow.due_at)).where(TimerRow.status == "pending")
         return (await self.session.execute(query)).scalar()
+
+    async def pending_for_team(self) -> Sequence[Timer]:
+        """List the pending timers that belong to no lead (openings, digests)."""
+        query = (
+            sa.select(TimerRow)
+            .where(TimerRow.lead_id.is_(None), TimerRow.status == "pending")
+            .order_by(TimerRow.due_at, TimerRow.id)
+        )
+        rows = (await self.session.execute(query)).scalars()
+        return [_timer(row) for row in rows]
+
+    async def cancel_for_team(self, kinds: Sequence[TimerKind]) -> int:
+        """Cancel the pending team timers of some kinds."""
+        statement = (
+            sa.update(TimerRow)
+            .where(
+                TimerRow.lead_id.is_(None),
+                TimerRow.status == "pending",
+                TimerRow.kind.in_([kind.value for kind in kinds]),
+            )
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(statement)).rowcount
+
+
+def _timer(row: TimerRow) -> Timer:
+    return Timer(TimerKind(row.kind), row.due_at, row.lead_id, dict(row.data or {}), row.id)
 
 
 class SqlOutbox:

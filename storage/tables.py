@@ -71,6 +71,8 @@ class MemberRow(Base):
     weight: Mapped[int] = mapped_column(default=1)
     tier: Mapped[int] = mapped_column(default=0)
     joined_at: Mapped[datetime | None]
+    shift: Mapped[str | None] = mapped_column(sa.String(200))
+    untaken_alerts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class SourceRow(Base):
@@ -82,6 +84,7 @@ class SourceRow(Base):
     channel: Mapped[str] = mapped_column(sa.String(20), default="api")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    first_response_seconds: Mapped[int | None]
 
 
 class LeadRow(Base):
@@ -90,6 +93,8 @@ class LeadRow(Base):
         sa.UniqueConstraint("source_id", "external_id", name="uq_leads_source_external"),
         sa.Index("ix_leads_owner_open", "owner_id", "closed_at"),
         sa.Index("ix_leads_assigned_at", "assigned_at"),
+        # Covers routing's count of open leads per owner, which runs in every capture.
+        sa.Index("ix_leads_owner_stage", "owner_id", "stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +113,7 @@ class LeadRow(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     assigned_at: Mapped[datetime | None]
+    taken_at: Mapped[datetime | None]
     stage: Mapped[str] = mapped_column(sa.String(40), default="new")
     temperature: Mapped[str | None] = mapped_column(sa.String(10))
     attempts: Mapped[int] = mapped_column(default=0)

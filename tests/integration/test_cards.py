@@ -215,7 +215,11 @@ def keyboard(
 
 
 def test_the_owner_works_the_lead_and_can_hand_it_back() -> None:
-    assert keyboard(ROMAN, owner_id=ROMAN.id) == [*CONTACT, "↩️ Hand back"]
+    taken = keyboard(ROMAN, owner_id=ROMAN.id, taken_at=NOW)
+    untaken = keyboard(ROMAN, owner_id=ROMAN.id)
+
+    assert taken == [*CONTACT, "↩️ Hand back"]
+    assert untaken == ["🙋 Taking it", *taken]
 
 
 def test_a_manager_works_the_lead_and_can_reassign_it() -> None:
@@ -231,10 +235,23 @@ def test_another_rep_gets_no_buttons_at_all() -> None:
 
 def test_a_lead_nobody_took_or_answered_offers_the_reps_themselves_to_a_manager() -> None:
     unassigned = keyboard(MIRA, template=Template.UNASSIGNED_ALERT)
-    breached = keyboard(MIRA, template=Template.FIRST_RESPONSE_BREACH, owner_id=ROMAN.id)
+    overdue = card_keyboard(
+        Template.FIRST_RESPONSE_BREACH,
+        "",
+        lead(owner_id=ROMAN.id),
+        MIRA,
+        AT_WORK,
+        NOW,
+        owner=ROMAN,
+    )
 
     assert unassigned == [*CONTACT, "👤 Vera", "👤 Mira · at capacity"]
-    assert breached == unassigned
+    assert labels(overdue) == [
+        "👤 Vera",
+        "👤 Mira · at capacity",
+        "🙋 Take it myself",
+        "🔔 Remind Roman",
+    ]
 
 
 def test_the_reassign_and_hand_back_views_show_their_choices_to_those_who_may_use_them() -> None:

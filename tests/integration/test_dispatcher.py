@@ -4,7 +4,6 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -17,6 +16,7 @@ from bot.dispatcher import Dispatcher, RateLimits
 from core.clock import SystemClock
 from core.leads import Channel, Lead
 from core.notices import Notice, Template
+from core.rules import Rules
 from storage.database import session_factories
 from storage.outbox import OutboxStore, Pending
 from storage.unit_of_work import Signals, uow_factory
@@ -72,7 +72,7 @@ async def running(
     # As many connections as the application's bot has, so sends are not queued client-side.
     request = HTTPXRequest(connection_pool_size=64)
     bot = Bot(TOKEN, base_url=f"{fake_telegram.base_url}/bot", request=request)
-    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), ZoneInfo("UTC"))
+    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), Rules())
     dispatcher = Dispatcher(OutboxStore(writer), bot, renderer, SystemClock(), limits)
     stop = asyncio.Event()
     async with bot:
@@ -200,7 +200,7 @@ async def test_a_row_a_stale_snapshot_still_shows_pending_is_not_sent_again(
         await uow.outbox.put(Notice(ANNA, Template.TEXT, data={"text": "once"}))
         await uow.commit()
     bot = Bot(TOKEN, base_url=f"{fake_telegram.base_url}/bot")
-    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), ZoneInfo("UTC"))
+    renderer = Renderer(uow_factory(reader, Signals()), SystemClock(), Rules())
     limits = RateLimits(chat_interval=0.0)
     dispatcher = Dispatcher(StaleReads(writer, reader), bot, renderer, SystemClock(), limits)
 
@@ -216,7 +216,7 @@ class ChangedWhileDrawing(Renderer):
     """Draws a card, then lets a change of its lead commit before the card is recorded."""
 
     def __init__(self, engine: AsyncEngine, reader: async_sessionmaker[AsyncSession]) -> None:
-        super().__init__(uow_factory(reader, Signals()), SystemClock(), ZoneInfo("UTC"))
+        super().__init__(uow_factory(reader, Signals()), SystemClock(), Rules())
         self.engine = engine
         self.changes = 0
 

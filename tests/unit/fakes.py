@@ -396,6 +396,16 @@ class FakeLeads(_Repository):
                 counts[lead.owner_id] = counts.get(lead.owner_id, 0) + 1
         return counts
 
+    async def created_between(self, start: datetime, end: datetime) -> Sequence[Lead]:
+        """List the leads that arrived in [start, end), oldest first."""
+        found = (lead for lead in self.working.leads.values() if start <= lead.created_at < end)
+        return [_copy(lead) for lead in sorted(found, key=lambda x: (x.created_at, x.id))]
+
+    async def count_open_unassigned(self) -> int:
+        """Count open leads that have no owner."""
+        leads = self.working.leads.values()
+        return sum(lead.is_open and lead.owner_id is None for lead in leads)
+
     async def page(
         self, start: datetime | None, end: datetime | None, after_id: int, limit: int
     ) -> Sequence[Lead]:
@@ -513,6 +523,10 @@ class FakeSources(_Repository):
         """Load a source by id."""
         return _copy(self.working.sources.get(source_id))
 
+    async def save(self, source: Source) -> None:
+        """Write back a changed source."""
+        self.keep("sources", source.id, source)
+
     async def all(self) -> Sequence[Source]:
         """List every source by id."""
         return [_copy(source) for _, source in sorted(self.working.sources.items())]
@@ -535,6 +549,15 @@ class FakeEvents(_Repository):
         """Find the most recent event of a kind for a lead."""
         matching = [event for event in await self.for_lead(lead_id) if event.kind is kind]
         return matching[-1] if matching else None
+
+    async def between(
+        self, start: datetime, end: datetime, kinds: Sequence[EventKind]
+    ) -> Sequence[Event]:
+        """List the events of some kinds that happened in [start, end), oldest first."""
+        found = (
+            e for e in self.working.events.values() if e.kind in kinds and start <= e.at < end
+        )
+        return [_copy(e) for e in sorted(found, key=lambda e: (e.at, e.id))]
 
     async def append_many(self, events: Sequence[Event]) -> None:
         """Add events in order."""
@@ -636,6 +659,27 @@ class FakeTimers(_Repository):
             row.timer.due_at for row in self.working.timers.values() if row.status == PENDING
         ]
         return min(pending, default=None)
+
+    async def pending_for_team(self) -> Sequence[Timer]:
+        """List the pending timers that belong to no lead, earliest first."""
+        rows = [
+            row
+            for row in self.working.timers.values()
+            if row.status == PENDING and row.timer.lead_id is None
+        ]
+        rows.sort(key=lambda row: (row.timer.due_at, row.timer.id))
+        return [_copy(row.timer) for row in rows]
+
+    async def cancel_for_team(self, kinds: Sequence[TimerKind]) -> int:
+        """Cancel the pending team timers of some kinds; return how many."""
+        rows = [
+            row
+            for row in self.working.timers.values()
+            if row.timer.lead_id is None and row.status == PENDING and row.timer.kind in kinds
+        ]
+        for row in rows:
+            self.keep("timers", row.timer.id, StoredTimer(row.timer, CANCELLED))
+        return len(rows)
 
 
 def _still_pending(row: StoredTimer | None) -> bool:

@@ -631,15 +631,21 @@ async def test_breach_alerts_the_owner_and_every_manager_once(
     assert (fired, fired_later) == (2, 0)
     breaches = [n for n in notices(store) if n.template is Template.FIRST_RESPONSE_BREACH]
     assert breaches == [
-        Notice(team.maria.chat_id, Template.FIRST_RESPONSE_BREACH, lead.id),
-        Notice(team.anna.chat_id, Template.FIRST_RESPONSE_BREACH, lead.id),
-        Notice(pavel.chat_id, Template.FIRST_RESPONSE_BREACH, lead.id),
+        Notice(team.anna.chat_id, Template.FIRST_RESPONSE_BREACH, lead.id, {"for": "owner"}),
+        Notice(team.maria.chat_id, Template.FIRST_RESPONSE_BREACH, lead.id, {"for": "managers"}),
+        Notice(pavel.chat_id, Template.FIRST_RESPONSE_BREACH, lead.id, {"for": "managers"}),
     ]
     assert history(store, lead.id)[-1] == Event(
         lead.id,
         EventKind.FIRST_RESPONSE_BREACHED,
         NOW + 15 * MINUTE,
-        data={"due_at": (NOW + 15 * MINUTE).isoformat()},
+        data={
+            "due_at": (NOW + 15 * MINUTE).isoformat(),
+            "owner_id": team.anna.id,
+            "taken": False,
+            "business_seconds": 15 * 60,
+            "wall_seconds": 15 * 60,
+        },
     )
 
 
@@ -675,7 +681,7 @@ async def test_timers_of_a_closed_lead_do_nothing(
     assert store.committed.events == before.events
 
 
-async def test_after_a_long_downtime_each_due_timer_fires_once_in_due_order(
+async def test_after_a_long_downtime_each_due_timer_fires_once_and_only_breaches_speak(
     services: Services, store: FakeStore, team: Team, clock: FixedClock
 ) -> None:
     leads = []
@@ -689,20 +695,14 @@ async def test_after_a_long_downtime_each_due_timer_fires_once_in_due_order(
     assert batches == [4, 2, 0]
     said = [(n.template, n.lead_id) for n in store.notices if n.template != Template.LEAD_ALERT]
     first, second, third = (lead.id for lead in leads)
-    nudge, breach = Template.FIRST_RESPONSE_NUDGE, Template.FIRST_RESPONSE_BREACH
+    breach = Template.FIRST_RESPONSE_BREACH
     assert said == [
-        (nudge, first),
-        (nudge, second),
-        (nudge, third),
         *[(breach, first)] * 2,
         *[(breach, second)] * 2,
         *[(breach, third)] * 2,
     ]
     for lead in leads:
-        assert store.kinds_of(lead.id)[2:] == [
-            EventKind.FIRST_RESPONSE_NUDGED,
-            EventKind.FIRST_RESPONSE_BREACHED,
-        ]
+        assert store.kinds_of(lead.id)[2:] == [EventKind.FIRST_RESPONSE_BREACHED]
 
 
 # -- the team ------------------------------------------------------------------------------

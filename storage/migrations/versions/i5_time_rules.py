@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "i5_time_rules"
-down_revision: str | None = "0001"
+down_revision: str | None = "i4_working"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

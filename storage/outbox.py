@@ -82,14 +82,21 @@ class OutboxStore:
         lock until it commits) and, if its version moved on, a redraw of the new card is
         queued.
         """
+        shown = _shown(row)
+        records = shown is not None and message_id is not None
         async with self._sessions() as session:
+            moved_on = False
+            if records and drawn_at is not None and shown != Shown.MESSAGE.value:
+                # Lock the lead before writing anything that refers to it: an insert takes
+                # a key-share lock on the lead first, and two transactions that each hold
+                # one and then ask for the row lock deadlock on PostgreSQL.
+                moved_on = await _version(session, row.lead_id) != drawn_at
             await session.execute(
                 sa.update(OutboxRow)
                 .where(OutboxRow.id == row.id)
                 .values(status="sent", sent_at=now, message_id=message_id, error=None)
             )
-            shown = _shown(row)
-            if shown is not None and message_id is not None:
+            if records:
                 session.add(
                     CardRow(
                         lead_id=row.lead_id,
@@ -99,11 +106,7 @@ class OutboxStore:
                         shown=shown,
                     )
                 )
-                if (
-                    drawn_at is not None
-                    and shown != Shown.MESSAGE.value
-                    and await _version(session, row.lead_id) != drawn_at
-                ):
+                if moved_on:
                     session.add(_redraw(row, message_id, now))
             await session.commit()
 

@@ -508,6 +508,10 @@ class FakeTelegram:
             _Fault(self._method_name(method), times, chat_id, status, retry_after, description)
         )
 
+    def clear_faults(self) -> None:
+        """Forget every injected fault that has not fired yet: Telegram is healthy again."""
+        self._faults.clear()
+
     def drop_next(
         self, method: str, times: int = 1, chat_id: int | None = None, after_delivery: bool = False
     ) -> None:

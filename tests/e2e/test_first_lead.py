@@ -76,7 +76,7 @@ async def test_alert_survives_a_crash_between_the_201_and_the_send(
         lambda: fake_telegram.calls_to("sendMessage")[-1].chat_id == REP_ID, what="a failed try"
     )
     await leadline.stop(signal.SIGKILL)
-    fake_telegram._faults.clear()
+    fake_telegram.clear_faults()
     await leadline.start()
     alert = await fake_telegram.wait_for_message(REP_ID, contains="New lead for you", timeout=10)
     sql = "SELECT status FROM outbox WHERE template = 'lead_alert'"
